@@ -1,0 +1,15 @@
+// CLI commands that talk to a running server over HTTP.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lakehouse::cli {
+
+// Each returns the process exit code and prints the server's error on failure.
+int IngestCommand(const std::string& server, const std::string& file, const std::string& name,
+                  const std::string& mode);
+int SqlCommand(const std::string& server, const std::string& sql, bool json_output);
+int GenWorkersCommand(uint64_t rows, uint64_t seed, const std::string& out);
+
+}  // namespace lakehouse::cli

@@ -1,0 +1,68 @@
+// lakehouse.toml: every key, its default and its validation. Unknown keys and
+// bad values are errors naming the key (see lakehouse.toml at the repo root).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+
+namespace lakehouse {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:3110";
+  int threads = 32;  // HTTP worker threads; each open connection holds one
+  int keep_alive_timeout_s = 5;
+  int read_timeout_s = 60;
+  int write_timeout_s = 60;
+  int shutdown_grace_s = 30;  // in-flight requests get this long after SIGTERM
+};
+
+struct StorageConfig {
+  std::string backend = "local";
+  std::string data_dir = "./data";
+  uint64_t max_put_bytes = 1ull << 30;  // per storage PUT request
+  int max_concurrent_puts = 4;          // beyond: 503 + Retry-After
+};
+
+struct IngestConfig {
+  uint64_t max_upload_bytes = 16ull << 30;
+  int max_concurrent = 2;
+  std::string compression = "snappy";  // snappy | zstd | uncompressed
+  int threads = 0;                     // DuckDB threads per ingest; 0 = all cores
+  std::string memory_limit = "";       // DuckDB memory_limit per ingest; "" = DuckDB's default
+};
+
+struct QueryConfig {
+  int connections = 4;  // concurrent queries
+  int timeout_ms = 30000;
+  uint64_t max_rows = 100000;  // rows returned per query; more sets "truncated"
+  int threads = 0;             // DuckDB threads; 0 = all cores
+  std::string memory_limit = "4GB";
+  int queue_timeout_ms = 5000;  // wait for a free connection before 503
+};
+
+struct LogConfig {
+  std::string level = "info";
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  IngestConfig ingest;
+  QueryConfig query;
+  LogConfig log;
+};
+
+// Reads path (must exist) or returns the defaults when path is empty.
+Result<Config> LoadConfig(const std::string& path);
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name);
+
+// "host:port" with port 0..65535.
+Status ParseListenAddress(std::string_view listen, std::string* host, int* port);
+
+// "123", "64KiB", "1.5GB", "512MiB" → bytes.
+Result<uint64_t> ParseByteSize(std::string_view text);
+
+}  // namespace lakehouse

@@ -1,0 +1,45 @@
+// The all-in-one server: every service in one process behind one port, on
+// local storage. Builds the modules from a Config, wires them, serves /v1.
+#pragma once
+
+#include <memory>
+
+#include "catalog/store_catalog.h"
+#include "core/config.h"
+#include "http/server.h"
+#include "service/services.h"
+#include "storage/local_store.h"
+
+namespace lakehouse {
+
+class App {
+ public:
+  static Result<std::unique_ptr<App>> Create(const Config& config);
+  ~App();
+
+  // Binds the listening socket; returns the port.
+  Result<int> Bind();
+  // Serves until Shutdown(); returns once in-flight requests have finished.
+  void Run();
+  // Stops accepting and lets in-flight requests finish.
+  void Shutdown();
+  // Cancels running queries (used when the shutdown grace period runs out).
+  void CancelWork();
+
+ private:
+  App() = default;
+  nlohmann::json HealthDetail();
+
+  Config config_;
+  std::unique_ptr<LocalObjectStore> store_;
+  std::unique_ptr<StoreCatalog> catalog_;
+  std::unique_ptr<Ingestor> ingestor_;
+  std::unique_ptr<QueryEngine> engine_;
+  std::unique_ptr<StorageService> storage_service_;
+  std::unique_ptr<CatalogService> catalog_service_;
+  std::unique_ptr<IngestService> ingest_service_;
+  std::unique_ptr<QueryService> query_service_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+}  // namespace lakehouse

@@ -1,0 +1,69 @@
+// One HTTP service per role. Each registers its routes (without the /v1
+// prefix; the server mounts them) and adapts requests to a module interface.
+#pragma once
+
+#include <filesystem>
+
+#include "catalog/catalog.h"
+#include "core/limiter.h"
+#include "http/server.h"
+#include "ingest/ingestor.h"
+#include "query/engine.h"
+#include "storage/object_store.h"
+
+namespace lakehouse {
+
+struct StorageServiceOptions {
+  uint64_t max_put_bytes = 1ull << 30;
+  int max_concurrent_puts = 4;
+};
+
+class StorageService {
+ public:
+  StorageService(ObjectStore& store, StorageServiceOptions options)
+      : store_(store), options_(options), puts_(options.max_concurrent_puts) {}
+  void Register(http::Routes& routes);
+
+ private:
+  ObjectStore& store_;
+  StorageServiceOptions options_;
+  ConcurrencyLimiter puts_;
+};
+
+class CatalogService {
+ public:
+  explicit CatalogService(Catalog& catalog) : catalog_(catalog) {}
+  void Register(http::Routes& routes);
+
+ private:
+  Catalog& catalog_;
+};
+
+struct IngestServiceOptions {
+  std::filesystem::path upload_dir;  // uploads stream here (one temp file each)
+  uint64_t max_upload_bytes = 16ull << 30;
+  int max_concurrent = 2;
+};
+
+class IngestService {
+ public:
+  IngestService(Ingestor& ingestor, IngestServiceOptions options)
+      : ingestor_(ingestor), options_(std::move(options)), ingests_(options_.max_concurrent) {}
+  void Register(http::Routes& routes);
+
+ private:
+  Ingestor& ingestor_;
+  IngestServiceOptions options_;
+  ConcurrencyLimiter ingests_;
+};
+
+class QueryService {
+ public:
+  explicit QueryService(QueryEngine& engine) : engine_(engine) {}
+  void Register(http::Routes& routes);
+
+ private:
+  QueryEngine& engine_;
+};
+
+}  // namespace lakehouse
