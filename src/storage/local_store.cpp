@@ -21,6 +21,21 @@ int64_t MtimeMillis(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
+// ValidateKey, plus the file system's limit on one path segment.
+Status ValidateLocalKey(std::string_view key) {
+  LH_RETURN_IF_ERROR(ValidateKey(key));
+  size_t start = 0;
+  while (start < key.size()) {
+    size_t end = std::min(key.find('/', start), key.size());
+    if (end - start > 255) {
+      return Status::InvalidArgument("invalid key: a path segment is longer than 255 bytes (local storage limit)",
+                                     "invalid_key");
+    }
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(fs::path root, fs::path tmp_dir) {
@@ -57,7 +72,7 @@ Status LocalObjectStore::Publish(const fs::path& tmp, std::string_view key) {
 }
 
 Status LocalObjectStore::Put(std::string_view key, const BodyWriter& write_body) {
-  LH_RETURN_IF_ERROR(ValidateKey(key));
+  LH_RETURN_IF_ERROR(ValidateLocalKey(key));
   TempPath tmp(UniqueTempName(tmp_dir_, "put-"));
   {
     UniqueFd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
@@ -72,7 +87,7 @@ Status LocalObjectStore::Put(std::string_view key, const BodyWriter& write_body)
 }
 
 Status LocalObjectStore::PutFile(std::string_view key, const fs::path& file) {
-  LH_RETURN_IF_ERROR(ValidateKey(key));
+  LH_RETURN_IF_ERROR(ValidateLocalKey(key));
   {
     UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return Status::FromErrno("open", file.string(), errno);
