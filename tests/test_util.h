@@ -126,6 +126,7 @@ class ServerProcess {
     return client;
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string Log() const {
     std::ifstream in(log_path_);

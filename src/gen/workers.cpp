@@ -197,6 +197,11 @@ void AppendRow(std::string& out, Rng& rng, uint64_t id) {
   resume += "Skilled in " + Join(skills, ", ") + ". ";
   if (!certs.empty()) resume += "Holds " + Join(certs, " and ") + ". ";
   resume += "Prefers " + std::string(availability) + " work in a " + role.setting + " setting.\n";
+  const Role& previous = rng.Pick(Roles());
+  resume += "Previously worked as a " + std::string(previous.title) + " (" + std::to_string(1 + rng.Below(6)) +
+            " years), handling " + rng.Pick(previous.skills) + " and " + rng.Pick(previous.skills) +
+            "; left for more hours closer to home. Available to start within " + std::to_string(1 + rng.Below(3)) +
+            " weeks, has own transportation, open to overtime.\n";
   resume += "Supervisor notes: \"" +
             std::string(reliability > 0.85 ? "dependable, shows up early" : reliability > 0.7 ? "solid attendance" : "attendance needs follow-up") +
             "\"; speaks " + languages + ".";
