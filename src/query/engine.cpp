@@ -102,12 +102,21 @@ Status QueryEngine::SyncViews() {
       sql += " LIMIT 0";
     } else {
       std::string files;
+      Status located;
       for (const auto& object : m.objects) {
         auto path = store_.LocalPath(object.key);
-        if (!path.ok()) return path.status().WithContext("dataset " + m.name);
+        if (!path.ok()) {
+          located = path.status();
+          break;
+        }
         files += (files.empty() ? "" : ", ") + QuoteSqlString(path->string());
       }
-      sql += "SELECT * FROM read_parquet([" + files + "])";
+      sql = located.ok() ? sql + "SELECT * FROM read_parquet([" + files + "])" : "";
+      if (!located.ok()) {
+        log::Error("query_view_failed", {{"dataset", m.name}, {"error", located.message()}});
+        admin_.Exec("DROP VIEW IF EXISTS " + QuoteIdentifier(m.name)).ok();
+        continue;
+      }
     }
     Status created = admin_.Exec(sql);
     if (!created.ok()) {

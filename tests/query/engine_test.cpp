@@ -212,6 +212,27 @@ TEST_F(EngineTest, QueriesRunConcurrentlyAndSaturationIs503) {
   EXPECT_EQ(busy.error_code(), "query_saturated");
 }
 
+TEST_F(EngineTest, ADatasetWithAMissingObjectDoesNotHideTheOthers) {
+  Open();
+  std::vector<Column> columns = {{"x", "INTEGER"}};
+  for (const std::string name : {"good", "broken"}) {
+    const std::string key = "datasets/" + name + "/a.parquet";
+    auto file = dir_.path() / (name + ".parquet");
+    DuckDatabase db = std::move(DuckDatabase::OpenInMemory({})).value();
+    DuckConnection conn = std::move(DuckConnection::Connect(db)).value();
+    ASSERT_TRUE(conn.Exec("COPY (SELECT 7 AS x) TO " + QuoteSqlString(file.string()) + " (FORMAT parquet)").ok());
+    ASSERT_TRUE(store_->PutFile(key, file).ok());
+    auto size = store_->Head(key)->size;
+    ASSERT_TRUE(catalog_->Register({name, SchemaFingerprint(columns), columns, {{key, size, 1}}}).ok());
+  }
+  ASSERT_TRUE(store_->Delete("datasets/broken/a.parquet").ok());
+  // A new catalog generation makes the engine rebuild its views.
+  auto good = catalog_->Get("good");
+  ASSERT_TRUE(catalog_->Register({"good", good->schema_fingerprint, good->columns, good->objects}).ok());
+  EXPECT_EQ(Run("SELECT x FROM good")["rows"][0][0], 7);
+  EXPECT_EQ(Fails("SELECT x FROM broken").http_status(), 400);
+}
+
 TEST_F(EngineTest, CloseInterruptsAndRefuses) {
   Open();
   std::thread slow([&] {
