@@ -74,6 +74,29 @@ Status WriteAll(int fd, std::string_view data, const fs::path& path_for_errors) 
   return Status::Ok();
 }
 
+Status BlockWriter::WriteBlock(std::string_view block) {
+  LH_RETURN_IF_ERROR(WriteAll(fd_, block, path_));
+  ::sync_file_range(fd_, static_cast<off_t>(written_), static_cast<off_t>(block.size()), SYNC_FILE_RANGE_WRITE);
+  written_ += block.size();
+  return Status::Ok();
+}
+
+Status BlockWriter::Append(std::string_view piece) {
+  if (pending_.empty() && piece.size() >= block_size_) return WriteBlock(piece);
+  pending_.append(piece);
+  if (pending_.size() < block_size_) return Status::Ok();
+  Status st = WriteBlock(pending_);
+  pending_.clear();
+  return st;
+}
+
+Status BlockWriter::Flush() {
+  if (pending_.empty()) return Status::Ok();
+  Status st = WriteBlock(pending_);
+  pending_.clear();
+  return st;
+}
+
 Status FsyncDirectory(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return Status::FromErrno("open directory", dir.string(), errno);

@@ -68,6 +68,27 @@ Result<TempPath> MakeTempDir(const std::filesystem::path& parent, std::string_vi
 // Writes all of data to fd, retrying short writes and EINTR.
 Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path_for_errors);
 
+// Collects pieces of any size and writes them to fd in large blocks, starting
+// the kernel's writeback of each block at once so that flushing overlaps with
+// receiving the next one instead of competing with whatever follows.
+// Flush() must be called to write the last partial block. Not thread-safe.
+class BlockWriter {
+ public:
+  BlockWriter(int fd, std::filesystem::path path, size_t block_size = 1 << 20)
+      : fd_(fd), path_(std::move(path)), block_size_(block_size) {}
+  Status Append(std::string_view piece);
+  Status Flush();
+
+ private:
+  Status WriteBlock(std::string_view block);
+
+  int fd_;
+  std::filesystem::path path_;
+  size_t block_size_;
+  uint64_t written_ = 0;
+  std::string pending_;
+};
+
 Status FsyncDirectory(const std::filesystem::path& dir);
 
 // Writes data to a temp file beside path, fsyncs, renames over path and fsyncs

@@ -12,8 +12,6 @@
 namespace lakehouse {
 namespace {
 
-constexpr size_t kUploadWriteBlock = 1 << 20;
-
 // Streams the upload (multipart field "file", or the raw body) into path,
 // never holding it whole in memory.
 Status ReceiveUpload(const httplib::Request& req, const httplib::ContentReader& reader,
@@ -22,9 +20,7 @@ Status ReceiveUpload(const httplib::Request& req, const httplib::ContentReader& 
   if (!fd.valid()) return Status::FromErrno("create", path.string(), errno);
   Status status;
   // httplib hands over a few KiB at a time; write to disk in large blocks.
-  std::string pending;
-  pending.reserve(kUploadWriteBlock);
-  uint64_t written = 0;
+  BlockWriter writer(fd.get(), path);
   auto append = [&](const char* data, size_t size) {
     *received += size;
     if (*received > max_bytes) {
@@ -32,16 +28,7 @@ Status ReceiveUpload(const httplib::Request& req, const httplib::ContentReader& 
                                 "-byte limit (ingest.max_upload_bytes)");
       return false;
     }
-    pending.append(data, size);
-    if (pending.size() >= kUploadWriteBlock) {
-      status = WriteAll(fd.get(), pending, path);
-      // Start writeback now, while the network is the bottleneck, rather than
-      // letting it compete with the conversion that follows.
-      ::sync_file_range(fd.get(), static_cast<off_t>(written), static_cast<off_t>(pending.size()),
-                        SYNC_FILE_RANGE_WRITE);
-      written += pending.size();
-      pending.clear();
-    }
+    status = writer.Append(std::string_view(data, size));
     return status.ok();
   };
   bool ok = true;
@@ -66,7 +53,7 @@ Status ReceiveUpload(const httplib::Request& req, const httplib::ContentReader& 
   }
   if (!status.ok()) return status;
   if (!ok) return Status::InvalidArgument("the upload ended early or is malformed", "incomplete_body");
-  return WriteAll(fd.get(), pending, path);
+  return writer.Flush();
 }
 
 }  // namespace

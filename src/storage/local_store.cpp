@@ -77,17 +77,9 @@ Status LocalObjectStore::Put(std::string_view key, const BodyWriter& write_body)
   {
     UniqueFd fd(::open(tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd.valid()) return Status::FromErrno("create", tmp.path().string(), errno);
-    // Pieces may be small (HTTP reads); write in large blocks.
-    std::string pending;
-    LH_RETURN_IF_ERROR(write_body([&](std::string_view piece) -> Status {
-      if (pending.empty() && piece.size() >= kIoBuffer) return WriteAll(fd.get(), piece, tmp.path());
-      pending.append(piece);
-      if (pending.size() < kIoBuffer) return Status::Ok();
-      Status st = WriteAll(fd.get(), pending, tmp.path());
-      pending.clear();
-      return st;
-    }));
-    LH_RETURN_IF_ERROR(WriteAll(fd.get(), pending, tmp.path()));
+    BlockWriter writer(fd.get(), tmp.path(), kIoBuffer);
+    LH_RETURN_IF_ERROR(write_body([&](std::string_view piece) { return writer.Append(piece); }));
+    LH_RETURN_IF_ERROR(writer.Flush());
     if (::fsync(fd.get()) != 0) return Status::FromErrno("fsync", tmp.path().string(), errno);
   }
   LH_RETURN_IF_ERROR(Publish(tmp.path(), key));
