@@ -171,6 +171,10 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
         {"threads", IntIn(&config.query.threads, 0, 1024)},
         {"memory_limit", String(&config.query.memory_limit, CheckMemoryLimit)},
         {"queue_timeout_ms", IntIn(&config.query.queue_timeout_ms, 0, 3600000)}}},
+      {"vector",
+       {{"insert_threads", IntIn(&config.vector.insert_threads, 0, 1024)},
+        {"save_interval_s", IntIn(&config.vector.save_interval_s, 0, 86400 * 7)},
+        {"max_batch_bytes", Bytes(&config.vector.max_batch_bytes, 1024)}}},
       {"log", {{"level", StringOneOf(&config.log.level, {"debug", "info", "warn", "error"})}}},
   };
 

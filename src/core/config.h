@@ -43,6 +43,12 @@ struct QueryConfig {
   int queue_timeout_ms = 5000;  // wait for a free connection before 503
 };
 
+struct VectorConfig {
+  int insert_threads = 0;                    // threads per add batch; 0 = all cores
+  int save_interval_s = 300;                 // save indexes with unsaved changes this often; 0 = only on request/shutdown
+  uint64_t max_batch_bytes = 256ull << 20;   // one add request's body
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -52,6 +58,7 @@ struct Config {
   StorageConfig storage;
   IngestConfig ingest;
   QueryConfig query;
+  VectorConfig vector;
   LogConfig log;
 };
 

@@ -37,16 +37,15 @@ std::string UuidV5(std::string_view namespace_uuid, std::string_view name) {
          hex.substr(20, 12);
 }
 
-Status ValidateDatasetName(std::string_view name) {
-  if (name.empty()) return Status::InvalidArgument("dataset name is empty", "invalid_name");
-  if (name.size() > 128) return Status::InvalidArgument("dataset name is longer than 128 bytes", "invalid_name");
+Status ValidateName(std::string_view name, std::string_view what) {
+  const std::string kind(what);
+  if (name.empty()) return Status::InvalidArgument(kind + " is empty", "invalid_name");
+  if (name.size() > 128) return Status::InvalidArgument(kind + " is longer than 128 bytes", "invalid_name");
   auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-  if (!is_letter(name[0])) {
-    return Status::InvalidArgument("dataset name must start with a letter or '_'", "invalid_name");
-  }
+  if (!is_letter(name[0])) return Status::InvalidArgument(kind + " must start with a letter or '_'", "invalid_name");
   for (char c : name) {
     if (!is_letter(c) && !(c >= '0' && c <= '9')) {
-      return Status::InvalidArgument("dataset name may hold only letters, digits and '_'", "invalid_name");
+      return Status::InvalidArgument(kind + " may hold only letters, digits and '_'", "invalid_name");
     }
   }
   return Status::Ok();

@@ -17,7 +17,9 @@ std::string UuidV5(std::string_view namespace_uuid, std::string_view name);
 
 inline std::string DatasetIdForName(std::string_view name) { return UuidV5(kDatasetNamespace, name); }
 
-// Dataset names: letters, digits and '_', starting with a letter or '_', 1..128 bytes.
-Status ValidateDatasetName(std::string_view name);
+// Names of datasets and vector indexes: letters, digits and '_', starting with
+// a letter or '_', 1..128 bytes. `what` names the kind in the error message.
+Status ValidateName(std::string_view name, std::string_view what);
+inline Status ValidateDatasetName(std::string_view name) { return ValidateName(name, "dataset name"); }
 
 }  // namespace lakehouse

@@ -14,7 +14,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   // Anything left in tmp belongs to a previous process that did not finish.
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  for (const auto& dir : {tmp / "uploads", tmp / "ingest", tmp / "query"}) {
+  for (const auto& dir : {tmp / "uploads", tmp / "ingest", tmp / "query", tmp / "vectors"}) {
     fs::create_directories(dir, ec);
     if (ec) return Status::Internal("create " + dir.string() + ": " + ec.message(), "io_error");
   }
@@ -40,6 +40,12 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   query.queue_timeout_ms = config.query.queue_timeout_ms;
   LH_ASSIGN_OR_RETURN(app->engine_, QueryEngine::Open(query, *app->catalog_, *app->store_));
 
+  VectorRegistryOptions vectors;
+  vectors.work_dir = tmp / "vectors";
+  vectors.insert_threads = config.vector.insert_threads;
+  vectors.save_interval_s = config.vector.save_interval_s;
+  LH_ASSIGN_OR_RETURN(app->vectors_, VectorRegistry::Open(*app->store_, vectors));
+
   http::ServerOptions server;
   LH_RETURN_IF_ERROR(ParseListenAddress(config.server.listen, &server.host, &server.port));
   server.threads = config.server.threads;
@@ -54,12 +60,15 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   app->ingest_service_ = std::make_unique<IngestService>(
       *app->ingestor_, IngestServiceOptions{tmp / "uploads", config.ingest.max_upload_bytes, config.ingest.max_concurrent});
   app->query_service_ = std::make_unique<QueryService>(*app->engine_);
+  app->vector_service_ =
+      std::make_unique<VectorService>(*app->vectors_, VectorServiceOptions{config.vector.max_batch_bytes});
 
   http::Routes& v1 = app->server_->routes("/v1");
   app->storage_service_->Register(v1);
   app->catalog_service_->Register(v1);
   app->ingest_service_->Register(v1);
   app->query_service_->Register(v1);
+  app->vector_service_->Register(v1);
   auto health = [a = app.get()](const httplib::Request&, httplib::Response& res) {
     http::SendJson(res, 200, {{"status", "ok"}, {"service", "lakehouse"}, {"detail", a->HealthDetail()}});
   };
@@ -76,14 +85,22 @@ nlohmann::json App::HealthDetail() {
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& p : catalog_->Problems()) problems.push_back({{"key", p.key}, {"error", p.error}});
   auto datasets = catalog_->List();
-  return {{"roles", {"storaged", "catalogd", "ingestd", "queryd"}},
+  nlohmann::json unreadable_indexes = nlohmann::json::array();
+  for (const auto& p : vectors_->Problems()) unreadable_indexes.push_back({{"name", p.name}, {"error", p.error}});
+  return {{"roles", {"storaged", "catalogd", "ingestd", "queryd", "vectord"}},
+          {"vectors", {{"indexes", vectors_->DescribeAll().size()}, {"unreadable_indexes", unreadable_indexes}}},
           {"storage", {{"backend", "local"}}},
           {"catalog", {{"datasets", datasets.ok() ? datasets->size() : 0}, {"unreadable_manifests", problems}}}};
 }
 
 Result<int> App::Bind() { return server_->Bind(); }
 
-void App::Run() { server_->Run(); }
+void App::Run() {
+  server_->Run();
+  vectors_->StopBackgroundSaves();
+  Status saved = vectors_->SaveChanged();
+  if (!saved.ok()) log::Error("vector_save_on_shutdown_failed", {{"error", saved.message()}});
+}
 
 void App::Shutdown() { server_->Stop(); }
 

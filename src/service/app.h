@@ -19,7 +19,8 @@ class App {
 
   // Binds the listening socket; returns the port.
   Result<int> Bind();
-  // Serves until Shutdown(); returns once in-flight requests have finished.
+  // Serves until Shutdown(); returns once in-flight requests have finished
+  // and vector indexes with unsaved changes are saved.
   void Run();
   // Stops accepting and lets in-flight requests finish.
   void Shutdown();
@@ -39,6 +40,8 @@ class App {
   std::unique_ptr<CatalogService> catalog_service_;
   std::unique_ptr<IngestService> ingest_service_;
   std::unique_ptr<QueryService> query_service_;
+  std::unique_ptr<VectorRegistry> vectors_;
+  std::unique_ptr<VectorService> vector_service_;
   std::unique_ptr<http::HttpServer> server_;
 };
 

@@ -10,6 +10,7 @@
 #include "ingest/ingestor.h"
 #include "query/engine.h"
 #include "storage/object_store.h"
+#include "vector/registry.h"
 
 namespace lakehouse {
 
@@ -64,6 +65,20 @@ class QueryService {
 
  private:
   QueryEngine& engine_;
+};
+
+struct VectorServiceOptions {
+  uint64_t max_batch_bytes = 256ull << 20;  // one add request's body
+};
+
+class VectorService {
+ public:
+  VectorService(VectorRegistry& registry, VectorServiceOptions options) : registry_(registry), options_(options) {}
+  void Register(http::Routes& routes);
+
+ private:
+  VectorRegistry& registry_;
+  VectorServiceOptions options_;
 };
 
 }  // namespace lakehouse
