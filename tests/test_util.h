@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,6 +142,21 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// A response's JSON body (failing the test when there is no response or no JSON).
+inline nlohmann::json Body(const httplib::Result& res) {
+  EXPECT_TRUE(res);
+  if (!res) return nlohmann::json();
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  EXPECT_FALSE(body.is_discarded()) << res->body;
+  return body;
+}
+
+// The "code" of a JSON error response, or "".
+inline std::string ErrorCode(const httplib::Result& res) {
+  nlohmann::json body = Body(res);
+  return body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
+}
 
 // Runs a command, returning its exit code and combined stdout+stderr.
 inline std::pair<int, std::string> RunCommand(const std::string& command) {

@@ -14,20 +14,9 @@ namespace lakehouse {
 namespace {
 
 using nlohmann::json;
+using testing::Body;
+using testing::ErrorCode;
 using testing::ServerProcess;
-
-json Body(const httplib::Result& res) {
-  EXPECT_TRUE(res);
-  if (!res) return json();
-  auto body = json::parse(res->body, nullptr, false);
-  EXPECT_FALSE(body.is_discarded()) << res->body;
-  return body;
-}
-
-std::string ErrorCode(const httplib::Result& res) {
-  json body = Body(res);
-  return body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
-}
 
 httplib::Result Sql(httplib::Client& client, const std::string& sql) {
   return client.Post("/v1/sql", json{{"sql", sql}}.dump(), "application/json");
