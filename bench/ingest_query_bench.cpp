@@ -18,6 +18,7 @@
 
 #include "gen/workers.h"
 #include "query/duckdb_handle.h"
+#include "bench_util.h"
 #include "test_util.h"
 
 using namespace lakehouse;
@@ -27,20 +28,6 @@ namespace {
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-long PeakRssKb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
 }
 
 }  // namespace
@@ -100,7 +87,7 @@ int main(int argc, char** argv) {
       times.push_back(Seconds(start) * 1000);
       if (!st.ok()) std::cerr << st.ToString() << "\n";
     }
-    duck_query.push_back(Median(times));
+    duck_query.push_back(bench::Median(times));
   }
 
   // --- The server: ingest through HTTP, then the same queries through /v1/sql.
@@ -142,15 +129,15 @@ int main(int argc, char** argv) {
       times.push_back(Seconds(start) * 1000);
       if (!res || res->status != 200) std::cerr << "query failed: " << (res ? res->body : "no response") << "\n";
     }
-    api_query.push_back(Median(times));
+    api_query.push_back(bench::Median(times));
   }
-  long rss_kb = pid > 0 ? PeakRssKb(pid) : -1;
+  long rss_kb = pid > 0 ? bench::StatusKb(pid, "VmHWM") : -1;
   server.Stop();
 
   printf("\n== ingest (%llu rows, %.0f MB CSV, median of %d) ==\n", static_cast<unsigned long long>(rows), csv_mb, runs);
-  printf("DuckDB alone read_csv -> parquet : %7.2f s\n", Median(duck_ingest));
+  printf("DuckDB alone read_csv -> parquet : %7.2f s\n", bench::Median(duck_ingest));
   printf("POST /v1/ingest (HTTP, end to end): %7.2f s   ratio %.2fx   (target <= 1.3x and < 3.1 s)\n",
-         Median(api_ingest), Median(api_ingest) / Median(duck_ingest));
+         bench::Median(api_ingest), bench::Median(api_ingest) / bench::Median(duck_ingest));
   printf("  last ingest phases: upload %.0f ms, convert %.0f ms, store %.0f ms, register %.0f ms, parquet %.1f MB\n",
          last["ingest"]["upload_ms"].get<double>(), last["ingest"]["convert_ms"].get<double>(),
          last["ingest"]["store_ms"].get<double>(), last["ingest"]["register_ms"].get<double>(),
