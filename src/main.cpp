@@ -122,6 +122,14 @@ int main(int argc, char** argv) {
   sql_cmd->add_option("--server", server, "server URL");
   sql_cmd->add_flag("--json", json_output, "print the raw JSON response");
 
+  std::vector<std::string> embed_texts;
+  std::string embed_model;
+  auto* embed_cmd = cli.add_subcommand("embed", "embed texts with the server's embedder and compare them");
+  embed_cmd->add_option("texts", embed_texts, "one or more texts")->required();
+  embed_cmd->add_option("--model", embed_model, "model (default: the configured one)");
+  embed_cmd->add_option("--server", server, "server URL");
+  embed_cmd->add_flag("--json", json_output, "print the raw JSON response");
+
   uint64_t rows = 1000, seed = 42;
   std::string out;
   auto* gen = cli.add_subcommand("gen", "generate data sets");
@@ -136,6 +144,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return Serve(config_path, listen, data_dir, ready_file);
   if (ingest->parsed()) return cli::IngestCommand(server, file, name, mode);
   if (sql_cmd->parsed()) return cli::SqlCommand(server, sql, json_output);
+  if (embed_cmd->parsed()) return cli::EmbedCommand(server, embed_texts, embed_model, json_output);
   if (workers->parsed()) return cli::GenWorkersCommand(rows, seed, out);
   return 2;
 }

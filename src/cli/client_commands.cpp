@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -89,6 +90,49 @@ int IngestCommand(const std::string& server, const std::string& file, const std:
             << "\n  upload " << ingest.value("upload_ms", 0.0) << " ms, convert " << ingest.value("convert_ms", 0.0)
             << " ms, store " << ingest.value("store_ms", 0.0) << " ms, register " << ingest.value("register_ms", 0.0)
             << " ms\n";
+  return 0;
+}
+
+int EmbedCommand(const std::string& server, const std::vector<std::string>& texts, const std::string& model,
+                 bool json_output) {
+  auto url = http::ParseServerUrl(server);
+  if (!url.ok()) return Fail(url.status());
+  auto client = http::MakeClient(*url, 600);
+  nlohmann::json request = {{"texts", texts}};
+  if (!model.empty()) request["model"] = model;
+  auto result = client->Post(url->base_path + "/v1/embed", request.dump(), "application/json");
+  if (!result) return Fail(http::StatusFromTransportError(result.error(), *url));
+  if (result->status != 200) return Fail(http::StatusFromResponse(result->status, result->body));
+  if (json_output) {
+    std::cout << result->body << "\n";
+    return 0;
+  }
+  auto body = nlohmann::json::parse(result->body, nullptr, false);
+  if (body.is_discarded()) return Fail(Status::BadGateway("the server answered with invalid JSON"));
+  std::vector<std::vector<float>> vectors = body["vectors"].get<std::vector<std::vector<float>>>();
+  printf("model %s, dimension %d\n", body["model"].get<std::string>().c_str(), body["dimension"].get<int>());
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    printf("[%zu] %.60s\n    ", i, texts[i].c_str());
+    for (size_t j = 0; j < std::min<size_t>(8, vectors[i].size()); ++j) printf("%+.4f ", vectors[i][j]);
+    printf("...\n");
+  }
+  if (vectors.size() > 1) {
+    printf("cosine similarity:\n");
+    auto cosine = [](const std::vector<float>& a, const std::vector<float>& b) {
+      double dot = 0, na = 0, nb = 0;
+      for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+        dot += a[k] * b[k];
+        na += a[k] * a[k];
+        nb += b[k] * b[k];
+      }
+      return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+    };
+    for (size_t i = 0; i < vectors.size(); ++i) {
+      printf("  [%zu]", i);
+      for (size_t j = 0; j < vectors.size(); ++j) printf(" %6.3f", cosine(vectors[i], vectors[j]));
+      printf("\n");
+    }
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lakehouse::cli {
 
@@ -10,6 +11,10 @@ namespace lakehouse::cli {
 int IngestCommand(const std::string& server, const std::string& file, const std::string& name,
                   const std::string& mode);
 int SqlCommand(const std::string& server, const std::string& sql, bool json_output);
+// Embeds texts on the server; prints model, dimension, each vector's first
+// values and, for several texts, their pairwise cosine similarities.
+int EmbedCommand(const std::string& server, const std::vector<std::string>& texts, const std::string& model,
+                 bool json_output);
 int GenWorkersCommand(uint64_t rows, uint64_t seed, const std::string& out);
 
 }  // namespace lakehouse::cli

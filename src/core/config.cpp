@@ -87,6 +87,11 @@ Status CheckNotEmpty(const std::string& v) {
   return v.empty() ? Status::InvalidArgument("must not be empty") : Status::Ok();
 }
 
+Status CheckHttpUrl(const std::string& v) {
+  if (v.empty() || v.starts_with("http://") || v.starts_with("https://")) return Status::Ok();
+  return Status::InvalidArgument("must start with http:// or https://");
+}
+
 Status CheckMemoryLimit(const std::string& v) {
   if (v.empty()) return Status::Ok();
   auto parsed = ParseByteSize(v);
@@ -175,6 +180,20 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
        {{"insert_threads", IntIn(&config.vector.insert_threads, 0, 1024)},
         {"save_interval_s", IntIn(&config.vector.save_interval_s, 0, 86400 * 7)},
         {"max_batch_bytes", Bytes(&config.vector.max_batch_bytes, 1024)}}},
+      {"embed",
+       {{"provider", StringOneOf(&config.embed.provider, {"builtin", "ollama", "openai"})},
+        {"model", String(&config.embed.model)},
+        {"dimension", IntIn(&config.embed.dimension, 8, 4096)},
+        {"url", String(&config.embed.url, CheckHttpUrl)},
+        {"api_key_env", String(&config.embed.api_key_env)},
+        {"api_key_file", String(&config.embed.api_key_file)},
+        {"batch_size", IntIn(&config.embed.batch_size, 1, 4096)},
+        {"parallel_requests", IntIn(&config.embed.parallel_requests, 1, 64)},
+        {"timeout_ms", IntIn(&config.embed.timeout_ms, 100, 600000)},
+        {"max_retries", IntIn(&config.embed.max_retries, 0, 10)},
+        {"cache_entries", IntIn(&config.embed.cache_entries, 0, 10000000)},
+        {"max_texts", IntIn(&config.embed.max_texts, 1, 100000)},
+        {"max_text_bytes", IntIn(&config.embed.max_text_bytes, 16, 1 << 24)}}},
       {"log", {{"level", StringOneOf(&config.log.level, {"debug", "info", "warn", "error"})}}},
   };
 

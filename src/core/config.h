@@ -49,6 +49,22 @@ struct VectorConfig {
   uint64_t max_batch_bytes = 256ull << 20;   // one add request's body
 };
 
+struct EmbedConfig {
+  std::string provider = "builtin";  // builtin | ollama | openai
+  std::string model = "";            // "" = the provider's default
+  int dimension = 384;               // builtin only
+  std::string url = "";              // "" = http://127.0.0.1:11434 (ollama) or https://api.openai.com/v1 (openai)
+  std::string api_key_env = "OPENAI_API_KEY";  // openai: the key is read from this variable...
+  std::string api_key_file = "";               // ...or from this file (wins when set)
+  int batch_size = 64;          // texts per upstream request
+  int parallel_requests = 2;    // upstream requests at once
+  int timeout_ms = 30000;       // per upstream request
+  int max_retries = 3;          // for 429, 5xx, timeouts, refused connections
+  int cache_entries = 10000;    // LRU cache of (provider, model, text); 0 = off
+  int max_texts = 2048;         // per /v1/embed request
+  int max_text_bytes = 16384;   // per text
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -59,6 +75,7 @@ struct Config {
   IngestConfig ingest;
   QueryConfig query;
   VectorConfig vector;
+  EmbedConfig embed;
   LogConfig log;
 };
 

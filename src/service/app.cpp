@@ -1,6 +1,7 @@
 #include "service/app.h"
 
 #include "core/log.h"
+#include "embed/providers.h"
 
 namespace lakehouse {
 namespace fs = std::filesystem;
@@ -46,6 +47,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   vectors.save_interval_s = config.vector.save_interval_s;
   LH_ASSIGN_OR_RETURN(app->vectors_, VectorRegistry::Open(*app->store_, vectors));
 
+  LH_ASSIGN_OR_RETURN(app->embedder_, MakeEmbedder(config.embed));
+
   http::ServerOptions server;
   LH_RETURN_IF_ERROR(ParseListenAddress(config.server.listen, &server.host, &server.port));
   server.threads = config.server.threads;
@@ -63,12 +66,17 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   app->vector_service_ =
       std::make_unique<VectorService>(*app->vectors_, VectorServiceOptions{config.vector.max_batch_bytes});
 
+  app->embed_service_ = std::make_unique<EmbedService>(
+      *app->embedder_, EmbedServiceOptions{static_cast<size_t>(config.embed.max_texts),
+                                           static_cast<size_t>(config.embed.max_text_bytes)});
+
   http::Routes& v1 = app->server_->routes("/v1");
   app->storage_service_->Register(v1);
   app->catalog_service_->Register(v1);
   app->ingest_service_->Register(v1);
   app->query_service_->Register(v1);
   app->vector_service_->Register(v1);
+  app->embed_service_->Register(v1);
   auto health = [a = app.get()](const httplib::Request&, httplib::Response& res) {
     http::SendJson(res, 200, {{"status", "ok"}, {"service", "lakehouse"}, {"detail", a->HealthDetail()}});
   };
@@ -87,7 +95,12 @@ nlohmann::json App::HealthDetail() {
   auto datasets = catalog_->List();
   nlohmann::json unreadable_indexes = nlohmann::json::array();
   for (const auto& p : vectors_->Problems()) unreadable_indexes.push_back({{"name", p.name}, {"error", p.error}});
-  return {{"roles", {"storaged", "catalogd", "ingestd", "queryd", "vectord"}},
+  const CacheStats cache = embedder_->Stats();
+  return {{"roles", {"storaged", "catalogd", "ingestd", "queryd", "vectord", "embedd"}},
+          {"embed",
+           {{"provider", embedder_->provider()},
+            {"model", embedder_->default_model()},
+            {"cache", {{"entries", cache.entries}, {"capacity", cache.capacity}, {"hits", cache.hits}, {"misses", cache.misses}}}}},
           {"vectors", {{"indexes", vectors_->DescribeAll().size()}, {"unreadable_indexes", unreadable_indexes}}},
           {"storage", {{"backend", "local"}}},
           {"catalog", {{"datasets", datasets.ok() ? datasets->size() : 0}, {"unreadable_manifests", problems}}}};

@@ -42,6 +42,8 @@ class App {
   std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<VectorRegistry> vectors_;
   std::unique_ptr<VectorService> vector_service_;
+  std::unique_ptr<CachingEmbedder> embedder_;
+  std::unique_ptr<EmbedService> embed_service_;
   std::unique_ptr<http::HttpServer> server_;
 };
 

@@ -11,6 +11,7 @@
 #include "query/engine.h"
 #include "storage/object_store.h"
 #include "vector/registry.h"
+#include "embed/caching_embedder.h"
 
 namespace lakehouse {
 
@@ -79,6 +80,21 @@ class VectorService {
  private:
   VectorRegistry& registry_;
   VectorServiceOptions options_;
+};
+
+struct EmbedServiceOptions {
+  size_t max_texts = 2048;
+  size_t max_text_bytes = 16384;
+};
+
+class EmbedService {
+ public:
+  EmbedService(CachingEmbedder& embedder, EmbedServiceOptions options) : embedder_(embedder), options_(options) {}
+  void Register(http::Routes& routes);
+
+ private:
+  CachingEmbedder& embedder_;
+  EmbedServiceOptions options_;
 };
 
 }  // namespace lakehouse

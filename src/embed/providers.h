@@ -1,0 +1,15 @@
+// Builds the configured Embedder (with its cache) from lakehouse.toml's [embed].
+#pragma once
+
+#include <memory>
+
+#include "core/config.h"
+#include "embed/caching_embedder.h"
+
+namespace lakehouse {
+
+// Reads the API key (file or environment variable) for the openai provider;
+// a missing key is allowed (local OpenAI-compatible servers often need none).
+Result<std::unique_ptr<CachingEmbedder>> MakeEmbedder(const EmbedConfig& config);
+
+}  // namespace lakehouse
