@@ -79,8 +79,9 @@ TEST_F(VectorServerTest, IndexLifecycleSearchAndRestart) {
   auto filtered = Post(client, "/v1/vectors/index/workers/search",
                        {{"vector", query}, {"k", 40}, {"filter", {{"state", "IL"}}}, {"ef_search", 50}});
   ASSERT_EQ(filtered->status, 200) << filtered->body;
-  ASSERT_EQ(Body(filtered)["results"].size(), 40u);
-  for (const auto& hit : Body(filtered)["results"]) EXPECT_EQ(hit["metadata"]["state"], "IL");
+  const json filtered_results = Body(filtered)["results"];
+  ASSERT_EQ(filtered_results.size(), 40u);
+  for (const auto& hit : filtered_results) EXPECT_EQ(hit["metadata"]["state"], "IL");
 
   // Item get (IDs may hold any UTF-8, '/' included) and delete.
   ASSERT_EQ(Post(client, "/v1/vectors/index/workers/add",
