@@ -52,6 +52,23 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// POSTs a JSON request to the server; the 200 answer's body, or the failure.
+Result<std::string> PostJson(const std::string& server, const std::string& path, const nlohmann::json& request,
+                             int timeout_s) {
+  LH_ASSIGN_OR_RETURN(http::ServerUrl url, http::ParseServerUrl(server));
+  auto client = http::MakeClient(url, timeout_s);
+  auto result = client->Post(url.base_path + path, request.dump(), "application/json");
+  if (!result) return http::StatusFromTransportError(result.error(), url);
+  if (result->status != 200) return http::StatusFromResponse(result->status, result->body);
+  return std::move(result->body);
+}
+
+Result<nlohmann::json> ParseAnswer(const std::string& answer) {
+  auto body = nlohmann::json::parse(answer, nullptr, false);
+  if (body.is_discarded()) return Status::BadGateway("the server answered with invalid JSON");
+  return body;
+}
+
 }  // namespace
 
 int IngestCommand(const std::string& server, const std::string& file, const std::string& name,
@@ -95,22 +112,18 @@ int IngestCommand(const std::string& server, const std::string& file, const std:
 
 int EmbedCommand(const std::string& server, const std::vector<std::string>& texts, const std::string& model,
                  bool json_output) {
-  auto url = http::ParseServerUrl(server);
-  if (!url.ok()) return Fail(url.status());
-  auto client = http::MakeClient(*url, 600);
   nlohmann::json request = {{"texts", texts}};
   if (!model.empty()) request["model"] = model;
-  auto result = client->Post(url->base_path + "/v1/embed", request.dump(), "application/json");
-  if (!result) return Fail(http::StatusFromTransportError(result.error(), *url));
-  if (result->status != 200) return Fail(http::StatusFromResponse(result->status, result->body));
+  auto answer = PostJson(server, "/v1/embed", request, 600);
+  if (!answer.ok()) return Fail(answer.status());
   if (json_output) {
-    std::cout << result->body << "\n";
+    std::cout << *answer << "\n";
     return 0;
   }
-  auto body = nlohmann::json::parse(result->body, nullptr, false);
-  if (body.is_discarded()) return Fail(Status::BadGateway("the server answered with invalid JSON"));
-  std::vector<std::vector<float>> vectors = body["vectors"].get<std::vector<std::vector<float>>>();
-  printf("model %s, dimension %d\n", body["model"].get<std::string>().c_str(), body["dimension"].get<int>());
+  auto body = ParseAnswer(*answer);
+  if (!body.ok()) return Fail(body.status());
+  std::vector<std::vector<float>> vectors = (*body)["vectors"].get<std::vector<std::vector<float>>>();
+  printf("model %s, dimension %d\n", (*body)["model"].get<std::string>().c_str(), (*body)["dimension"].get<int>());
   for (size_t i = 0; i < vectors.size(); ++i) {
     printf("[%zu] %.60s\n    ", i, texts[i].c_str());
     for (size_t j = 0; j < std::min<size_t>(8, vectors[i].size()); ++j) printf("%+.4f ", vectors[i][j]);
@@ -137,18 +150,15 @@ int EmbedCommand(const std::string& server, const std::vector<std::string>& text
 }
 
 int SqlCommand(const std::string& server, const std::string& sql, bool json_output) {
-  auto url = http::ParseServerUrl(server);
-  if (!url.ok()) return Fail(url.status());
-  auto client = http::MakeClient(*url, 3600);
-  auto result = client->Post(url->base_path + "/v1/sql", nlohmann::json{{"sql", sql}}.dump(), "application/json");
-  if (!result) return Fail(http::StatusFromTransportError(result.error(), *url));
-  if (result->status != 200) return Fail(http::StatusFromResponse(result->status, result->body));
+  auto answer = PostJson(server, "/v1/sql", {{"sql", sql}}, 3600);
+  if (!answer.ok()) return Fail(answer.status());
   if (json_output) {
-    std::cout << result->body << "\n";
+    std::cout << *answer << "\n";
     return 0;
   }
-  auto body = nlohmann::json::parse(result->body, nullptr, false);
-  if (body.is_discarded()) return Fail(Status::BadGateway("the server answered with invalid JSON"));
+  auto parsed = ParseAnswer(*answer);
+  if (!parsed.ok()) return Fail(parsed.status());
+  const nlohmann::json& body = *parsed;
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header;
   for (const auto& c : body["columns"]) header.push_back(c["name"].get<std::string>());

@@ -7,7 +7,9 @@
 namespace lakehouse {
 namespace {
 
-float DotHalf(const uint16_t* a, const uint16_t* b, size_t n) {
+// Sum over i of a_i * b_i (kL2 = false) or (a_i - b_i)^2 (kL2 = true), fp16 inputs.
+template <bool kL2>
+float HalfKernel(const uint16_t* a, const uint16_t* b, size_t n) {
   size_t i = 0;
   float sum = 0;
 #if defined(__AVX512F__)
@@ -15,6 +17,10 @@ float DotHalf(const uint16_t* a, const uint16_t* b, size_t n) {
   for (; i + 16 <= n; i += 16) {
     __m512 va = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
     __m512 vb = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
+    if constexpr (kL2) {
+      va = _mm512_sub_ps(va, vb);
+      vb = va;
+    }
     acc = _mm512_fmadd_ps(va, vb, acc);
   }
   sum = _mm512_reduce_add_ps(acc);
@@ -23,55 +29,31 @@ float DotHalf(const uint16_t* a, const uint16_t* b, size_t n) {
   for (; i + 8 <= n; i += 8) {
     __m256 va = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
     __m256 vb = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    if constexpr (kL2) {
+      va = _mm256_sub_ps(va, vb);
+      vb = va;
+    }
     acc = _mm256_fmadd_ps(va, vb, acc);
   }
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, acc);
   for (float lane : lanes) sum += lane;
 #endif
-  for (; i < n; ++i) sum += HalfToFloat(a[i]) * HalfToFloat(b[i]);
-  return sum;
-}
-
-float L2Half(const uint16_t* a, const uint16_t* b, size_t n) {
-  size_t i = 0;
-  float sum = 0;
-#if defined(__AVX512F__)
-  __m512 acc = _mm512_setzero_ps();
-  for (; i + 16 <= n; i += 16) {
-    __m512 va = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
-    __m512 vb = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
-    __m512 d = _mm512_sub_ps(va, vb);
-    acc = _mm512_fmadd_ps(d, d, acc);
-  }
-  sum = _mm512_reduce_add_ps(acc);
-#elif defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
-  __m256 acc = _mm256_setzero_ps();
-  for (; i + 8 <= n; i += 8) {
-    __m256 va = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
-    __m256 vb = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
-    __m256 d = _mm256_sub_ps(va, vb);
-    acc = _mm256_fmadd_ps(d, d, acc);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, acc);
-  for (float lane : lanes) sum += lane;
-#endif
   for (; i < n; ++i) {
-    float d = HalfToFloat(a[i]) - HalfToFloat(b[i]);
-    sum += d * d;
+    const float x = HalfToFloat(a[i]), y = HalfToFloat(b[i]);
+    sum += kL2 ? (x - y) * (x - y) : x * y;
   }
   return sum;
 }
 
 float HalfInnerProductDistance(const void* a, const void* b, const void* param) {
   size_t n = *static_cast<const size_t*>(param);
-  return 1.0f - DotHalf(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), n);
+  return 1.0f - HalfKernel<false>(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), n);
 }
 
 float HalfL2Distance(const void* a, const void* b, const void* param) {
   size_t n = *static_cast<const size_t*>(param);
-  return L2Half(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), n);
+  return HalfKernel<true>(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), n);
 }
 
 }  // namespace
