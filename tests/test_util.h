@@ -110,6 +110,15 @@ class ServerProcess {
     ASSERT_TRUE(res) << "server does not answer";
   }
 
+  // SIGKILL (a crash: nothing is saved on the way out) and wait.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    port_ = 0;
+  }
+
   // SIGTERM and wait; returns the exit status.
   int Stop() {
     if (pid_ <= 0) return -1;

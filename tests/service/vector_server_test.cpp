@@ -192,3 +192,36 @@ TEST_F(VectorServerTest, BadInputsAreClearErrorsAndChangeNothing) {
 
 }  // namespace
 }  // namespace lakehouse
+
+namespace lakehouse {
+namespace {
+
+TEST(VectorServerIntervalTest, ChangedIndexesAreSavedOnTheInterval) {
+  TempPath dir = testing::MakeTestDir();
+  const std::string config = (dir.path() / "lakehouse.toml").string();
+  testing::WriteFile(config, "[vector]\nsave_interval_s = 1\n");
+  testing::ServerProcess server(dir.path() / "data", config);
+  server.Start();
+  auto client = server.Client();
+  ASSERT_EQ(client.Post("/v1/vectors/index", R"({"name":"timed","dimension":2})", "application/json")->status, 201);
+  ASSERT_EQ(client.Post("/v1/vectors/index/timed/add", R"({"items":[{"id":"a","vector":[1,0]}]})", "application/json")
+                ->status,
+            200);
+  nlohmann::json info;
+  for (int i = 0; i < 50; ++i) {
+    info = testing::Body(client.Get("/v1/vectors/index/timed"));
+    if (!info["unsaved_changes"].get<bool>()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(info["unsaved_changes"].get<bool>());
+  EXPECT_EQ(info["persisted"]["count"], 1);
+  // Killed without a chance to save at shutdown: the interval save is what survives.
+  server.Kill();
+  testing::ServerProcess restarted(dir.path() / "data", config);
+  restarted.Start();
+  auto client2 = restarted.Client();
+  EXPECT_EQ(testing::Body(client2.Get("/v1/vectors/index/timed"))["count"], 1);
+}
+
+}  // namespace
+}  // namespace lakehouse
