@@ -195,7 +195,8 @@ Result<QueryOutput> QueryEngine::Execute(std::string_view sql) {
   return output;
 }
 
-Result<QueryOutput> QueryEngine::Run(DuckConnection& conn, std::string_view sql_view) {
+Status QueryEngine::Stream(DuckConnection& conn, std::string_view sql_view, int timeout_ms,
+                           const std::function<Status(duckdb_result*)>& consume) {
   const std::string sql(sql_view);
   ExtractedStatements extracted;
   idx_t count = duckdb_extract_statements(conn.get(), sql.c_str(), &extracted.stmts);
@@ -222,24 +223,24 @@ Result<QueryOutput> QueryEngine::Run(DuckConnection& conn, std::string_view sql_
     return Status::InvalidArgument("the statement has parameters; /sql takes literal SQL", "sql_error");
   }
 
-  uint64_t ticket;
-  {
+  uint64_t ticket = 0;
+  if (timeout_ms > 0) {
     std::lock_guard<std::mutex> lock(watch_mu_);
     ticket = next_ticket_++;
-    deadlines_[ticket] = {std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms),
-                          conn.get()};
+    deadlines_[ticket] = {std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms), conn.get()};
   }
   watch_cv_.notify_all();
   // Disarm before the connection goes back to the pool, so a late interrupt
   // can never hit the next query on it.
   auto disarm = [&]() -> bool {
+    if (timeout_ms <= 0) return false;
     std::lock_guard<std::mutex> lock(watch_mu_);
     bool fired = deadlines_[ticket].fired;
     deadlines_.erase(ticket);
     return fired;
   };
   auto timeout_status = [&] {
-    return Status::Timeout("the query ran longer than " + std::to_string(options_.timeout_ms) + " ms and was cancelled",
+    return Status::Timeout("the query ran longer than " + std::to_string(timeout_ms) + " ms and was cancelled",
                            "query_timeout");
   };
 
@@ -249,61 +250,107 @@ Result<QueryOutput> QueryEngine::Run(DuckConnection& conn, std::string_view sql_
     if (disarm()) return timeout_status();
     return st;
   }
-
-  QueryOutput output;
-  std::string& out = output.body;
-  idx_t columns = duckdb_column_count(result.get());
-  std::vector<std::unique_ptr<ColumnJsonWriter>> writers;
-  out += "{\"columns\":[";
-  for (idx_t c = 0; c < columns; ++c) {
-    LogicalType type_handle{duckdb_column_logical_type(result.get(), c)};
-    auto writer = ColumnJsonWriter::ForType(type_handle.type);
-    if (!writer.ok()) {
-      disarm();
-      return writer.status();
-    }
-    writers.push_back(std::move(writer).value());
-    if (c) out += ',';
-    out += "{\"name\":";
-    AppendJsonString(out, duckdb_column_name(result.get(), c));
-    out += ",\"type\":";
-    AppendJsonString(out, LogicalTypeName(type_handle.type));
-    out += '}';
-  }
-  out += "],\"rows\":[";
-  bool done = false;
-  while (!done) {
-    DataChunk chunk{duckdb_fetch_chunk(*result.get())};
-    if (!chunk.chunk) break;
-    idx_t size = duckdb_data_chunk_get_size(chunk.chunk);
-    if (size == 0) break;
-    std::vector<duckdb_vector> vectors(columns);
-    for (idx_t c = 0; c < columns; ++c) vectors[c] = duckdb_data_chunk_get_vector(chunk.chunk, c);
-    for (idx_t row = 0; row < size; ++row) {
-      if (output.row_count == options_.max_rows) {
-        output.truncated = true;
-        done = true;
-        break;
-      }
-      if (output.row_count) out += ',';
-      out += '[';
-      for (idx_t c = 0; c < columns; ++c) {
-        if (c) out += ',';
-        writers[c]->Write(out, vectors[c], row);
-      }
-      out += ']';
-      ++output.row_count;
-    }
-  }
+  Status consumed = consume(result.get());
   // A streaming result reports a failure met while fetching (including an interrupt) here.
   bool fired = disarm();
   if (const char* error = duckdb_result_error(result.get()); error && *error) {
     if (fired) return timeout_status();
     return StatusFromDuckResult(result.get());
   }
-  out += "],\"row_count\":" + std::to_string(output.row_count) +
-         ",\"truncated\":" + (output.truncated ? "true" : "false") + "}";
+  return consumed;
+}
+
+Result<QueryOutput> QueryEngine::Run(DuckConnection& conn, std::string_view sql) {
+  QueryOutput output;
+  Status status = Stream(conn, sql, options_.timeout_ms, [&](duckdb_result* result) -> Status {
+    std::string& out = output.body;
+    idx_t columns = duckdb_column_count(result);
+    std::vector<std::unique_ptr<ColumnJsonWriter>> writers;
+    out += "{\"columns\":[";
+    for (idx_t c = 0; c < columns; ++c) {
+      LogicalType type_handle{duckdb_column_logical_type(result, c)};
+      LH_ASSIGN_OR_RETURN(auto writer, ColumnJsonWriter::ForType(type_handle.type));
+      writers.push_back(std::move(writer));
+      if (c) out += ',';
+      out += "{\"name\":";
+      AppendJsonString(out, duckdb_column_name(result, c));
+      out += ",\"type\":";
+      AppendJsonString(out, LogicalTypeName(type_handle.type));
+      out += '}';
+    }
+    out += "],\"rows\":[";
+    bool done = false;
+    while (!done) {
+      DataChunk chunk{duckdb_fetch_chunk(*result)};
+      if (!chunk.chunk) break;
+      idx_t size = duckdb_data_chunk_get_size(chunk.chunk);
+      if (size == 0) break;
+      std::vector<duckdb_vector> vectors(columns);
+      for (idx_t c = 0; c < columns; ++c) vectors[c] = duckdb_data_chunk_get_vector(chunk.chunk, c);
+      for (idx_t row = 0; row < size; ++row) {
+        if (output.row_count == options_.max_rows) {
+          output.truncated = true;
+          done = true;
+          break;
+        }
+        if (output.row_count) out += ',';
+        out += '[';
+        for (idx_t c = 0; c < columns; ++c) {
+          if (c) out += ',';
+          writers[c]->Write(out, vectors[c], row);
+        }
+        out += ']';
+        ++output.row_count;
+      }
+    }
+    out += "],\"row_count\":" + std::to_string(output.row_count) +
+           ",\"truncated\":" + (output.truncated ? "true" : "false") + "}";
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
   return output;
+}
+
+Status QueryEngine::ScanText(std::string_view sql, size_t batch_rows, const TextBatchSink& on_batch) {
+  LH_RETURN_IF_ERROR(CheckQueryText(sql));
+  LH_RETURN_IF_ERROR(SyncViews());
+  LH_ASSIGN_OR_RETURN(DuckConnection * conn, Acquire());
+  Status status = Stream(*conn, sql, /*timeout_ms=*/0, [&](duckdb_result* result) -> Status {
+    const idx_t columns = duckdb_column_count(result);
+    for (idx_t c = 0; c < columns; ++c) {
+      LogicalType type{duckdb_column_logical_type(result, c)};
+      if (duckdb_get_type_id(type.type) != DUCKDB_TYPE_VARCHAR) {
+        return Status::Internal(std::string("ScanText needs VARCHAR columns; column ") + duckdb_column_name(result, c) +
+                                " is not");
+      }
+    }
+    TextBatch batch;
+    while (true) {
+      DataChunk chunk{duckdb_fetch_chunk(*result)};
+      if (!chunk.chunk) break;
+      const idx_t size = duckdb_data_chunk_get_size(chunk.chunk);
+      if (size == 0) break;
+      for (idx_t row = 0; row < size; ++row) {
+        std::vector<std::optional<std::string>> values(columns);
+        for (idx_t c = 0; c < columns; ++c) {
+          duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.chunk, c);
+          uint64_t* validity = duckdb_vector_get_validity(vector);
+          if (validity && !duckdb_validity_row_is_valid(validity, row)) continue;
+          auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+          values[c].emplace(duckdb_string_t_data(&strings[row]), duckdb_string_t_length(strings[row]));
+        }
+        batch.push_back(std::move(values));
+        if (batch.size() == batch_rows) {
+          LH_RETURN_IF_ERROR(on_batch(batch));
+          batch.clear();
+        }
+      }
+    }
+    if (!batch.empty()) LH_RETURN_IF_ERROR(on_batch(batch));
+    return Status::Ok();
+  });
+  Release(conn);
+  return status;
 }
 
 }  // namespace lakehouse

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,12 +48,21 @@ struct QueryOutput {
   bool truncated = false;
 };
 
+// Rows of text (NULL = nullopt), one vector per row.
+using TextBatch = std::vector<std::vector<std::optional<std::string>>>;
+using TextBatchSink = std::function<Status(const TextBatch&)>;
+
 class QueryEngine {
  public:
   static Result<std::unique_ptr<QueryEngine>> Open(QueryEngineOptions options, Catalog& catalog, ObjectStore& store);
   ~QueryEngine();
 
   Result<QueryOutput> Execute(std::string_view sql);
+  // For internal readers (the dataset indexer, SQL filters of /search): runs
+  // sql through the same sandbox, every column must be VARCHAR, and hands all
+  // rows to on_batch in batches of batch_rows. No row cap and no timeout; a
+  // failure from on_batch stops the scan and is returned.
+  Status ScanText(std::string_view sql, size_t batch_rows, const TextBatchSink& on_batch);
   // Interrupts running queries and refuses new ones (shutdown).
   void Close();
 
@@ -63,6 +74,10 @@ class QueryEngine {
   Result<DuckConnection*> Acquire();
   void Release(DuckConnection* conn);
   Result<QueryOutput> Run(DuckConnection& conn, std::string_view sql);
+  // Checks, prepares and runs sql (read-only, one statement) with a deadline
+  // (0 = none), handing the streaming result to consume.
+  Status Stream(DuckConnection& conn, std::string_view sql, int timeout_ms,
+                const std::function<Status(duckdb_result*)>& consume);
   void WatchdogLoop();
 
   QueryEngineOptions options_;

@@ -157,6 +157,41 @@ TEST_F(EngineTest, OneStatementAtATimeAndClearSqlErrors) {
   Run("FROM range(3)");
 }
 
+TEST_F(EngineTest, ScanTextStreamsEveryRowInBatchesThroughTheSandbox) {
+  QueryEngineOptions options;
+  options.max_rows = 10;   // the /sql row cap does not apply to internal scans
+  options.timeout_ms = 1;  // nor does the /sql timeout
+  Open(options);
+  size_t rows = 0, batches = 0, nulls = 0;
+  Status status = engine_->ScanText(
+      "SELECT i::VARCHAR, CASE WHEN i % 10 = 0 THEN NULL ELSE 'x' || i END FROM range(25000) t(i)", 4096,
+      [&](const TextBatch& batch) {
+        ++batches;
+        EXPECT_LE(batch.size(), 4096u);
+        for (const auto& row : batch) {
+          EXPECT_EQ(row.size(), 2u);
+          if (!row[1]) ++nulls;
+          else EXPECT_EQ(*row[1], "x" + *row[0]);
+          ++rows;
+        }
+        return Status::Ok();
+      });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(rows, 25000u);
+  EXPECT_EQ(nulls, 2500u);
+  EXPECT_EQ(batches, 7u);
+  auto sink = [](const TextBatch&) { return Status::Ok(); };
+  EXPECT_EQ(engine_->ScanText("SELECT * FROM read_csv('/etc/passwd')", 10, sink).code(), StatusCode::kForbidden);
+  EXPECT_EQ(engine_->ScanText("DROP TABLE x", 10, sink).code(), StatusCode::kForbidden);
+  EXPECT_EQ(engine_->ScanText("SELECT nope FROM", 10, sink).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->ScanText("SELECT 1", 10, sink).code(), StatusCode::kInternal) << "columns must be VARCHAR";
+  // The sink's failure stops the scan and comes back.
+  Status stopped = engine_->ScanText("SELECT i::VARCHAR FROM range(10000) t(i)", 100, [](const TextBatch&) {
+    return Status::Unavailable("enough", "stop");
+  });
+  EXPECT_EQ(stopped.error_code(), "stop");
+}
+
 TEST_F(EngineTest, RowCapTruncatesAndSaysSo) {
   QueryEngineOptions options;
   options.max_rows = 10;
