@@ -28,6 +28,9 @@ class CachingEmbedder final : public Embedder {
   const std::string& default_model() const override { return inner_->default_model(); }
   Result<Embeddings> Embed(const std::vector<std::string>& texts, const std::string& model) override;
   CacheStats Stats() const;
+  // The provider itself, for bulk work whose texts are not worth caching
+  // (indexing a whole dataset would only evict the queries).
+  Embedder& uncached() { return *inner_; }
 
  private:
   using Entry = std::pair<std::string, std::vector<float>>;  // key, vector

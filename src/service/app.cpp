@@ -70,6 +70,11 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
       *app->embedder_, EmbedServiceOptions{static_cast<size_t>(config.embed.max_texts),
                                            static_cast<size_t>(config.embed.max_text_bytes)});
 
+  app->dataset_search_ = std::make_unique<DatasetSearch>(*app->catalog_, *app->engine_, *app->vectors_,
+                                                         *app->embedder_, config.vector.insert_threads);
+  app->jobs_ = std::make_unique<JobRegistry>();
+  app->semantic_service_ = std::make_unique<SemanticService>(*app->dataset_search_, *app->jobs_);
+
   http::Routes& v1 = app->server_->routes("/v1");
   app->storage_service_->Register(v1);
   app->catalog_service_->Register(v1);
@@ -77,6 +82,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config) {
   app->query_service_->Register(v1);
   app->vector_service_->Register(v1);
   app->embed_service_->Register(v1);
+  app->semantic_service_->Register(v1);
   auto health = [a = app.get()](const httplib::Request&, httplib::Response& res) {
     http::SendJson(res, 200, {{"status", "ok"}, {"service", "lakehouse"}, {"detail", a->HealthDetail()}});
   };
@@ -110,6 +116,7 @@ Result<int> App::Bind() { return server_->Bind(); }
 
 void App::Run() {
   server_->Run();
+  jobs_.reset();  // running jobs are cancelled and joined before the indexes are saved
   vectors_->StopBackgroundSaves();
   Status saved = vectors_->SaveChanged();
   if (!saved.ok()) log::Error("vector_save_on_shutdown_failed", {{"error", saved.message()}});

@@ -44,6 +44,9 @@ class App {
   std::unique_ptr<VectorService> vector_service_;
   std::unique_ptr<CachingEmbedder> embedder_;
   std::unique_ptr<EmbedService> embed_service_;
+  std::unique_ptr<DatasetSearch> dataset_search_;
+  std::unique_ptr<JobRegistry> jobs_;
+  std::unique_ptr<SemanticService> semantic_service_;
   std::unique_ptr<http::HttpServer> server_;
 };
 

@@ -12,6 +12,7 @@
 #include "storage/object_store.h"
 #include "vector/registry.h"
 #include "embed/caching_embedder.h"
+#include "semantic/dataset_search.h"
 
 namespace lakehouse {
 
@@ -95,6 +96,17 @@ class EmbedService {
  private:
   CachingEmbedder& embedder_;
   EmbedServiceOptions options_;
+};
+
+// Dataset embeddings (sync or as a job), jobs, and text search over a dataset.
+class SemanticService {
+ public:
+  SemanticService(DatasetSearch& search, JobRegistry& jobs) : search_(search), jobs_(jobs) {}
+  void Register(http::Routes& routes);
+
+ private:
+  DatasetSearch& search_;
+  JobRegistry& jobs_;
 };
 
 }  // namespace lakehouse

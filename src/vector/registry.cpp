@@ -141,6 +141,7 @@ Result<std::shared_ptr<VectorRegistry::Entry>> VectorRegistry::LoadOne(const std
   if (params->name != name) return Status::Internal("index.json names another index", "corrupt_snapshot");
   auto entry = std::make_shared<Entry>();
   entry->created_at_ms = doc.value("created_at_ms", int64_t{0});
+  entry->source = doc.value("source", nlohmann::json());
   const nlohmann::json& snapshot = doc.value("snapshot", nlohmann::json());
   if (snapshot.is_null()) {
     LH_ASSIGN_OR_RETURN(auto index, VectorIndex::Create(*params, options_.insert_threads));
@@ -185,11 +186,12 @@ Status VectorRegistry::WriteDefinition(const std::string& name, const Entry& ent
                         {"format_version", kFormatVersion},
                         {"params", IndexParamsToJson(entry.index->params())},
                         {"created_at_ms", entry.created_at_ms},
+                        {"source", entry.source},
                         {"snapshot", snapshot}};
   return PutString(store_, DefinitionKey(name), doc.dump(2));
 }
 
-Result<nlohmann::json> VectorRegistry::Create(const IndexParams& params) {
+Result<nlohmann::json> VectorRegistry::Create(const IndexParams& params, const nlohmann::json& source) {
   LH_RETURN_IF_ERROR(ValidateIndexParams(params));
   std::lock_guard<std::mutex> create_lock(create_mutex_);
   {
@@ -209,6 +211,7 @@ Result<nlohmann::json> VectorRegistry::Create(const IndexParams& params) {
   LH_ASSIGN_OR_RETURN(auto index, VectorIndex::Create(params, options_.insert_threads));
   entry->index = std::move(index);
   entry->created_at_ms = NowUnixMillis();
+  entry->source = source;
   {
     std::lock_guard<std::mutex> save_lock(entry->save_mutex);
     LH_RETURN_IF_ERROR(WriteDefinition(params.name, *entry));
@@ -232,6 +235,11 @@ Result<std::shared_ptr<VectorRegistry::Entry>> VectorRegistry::FindEntry(std::st
   return Status::NotFound("no vector index named \"" + std::string(name) + "\"", "index_not_found");
 }
 
+Result<nlohmann::json> VectorRegistry::Source(std::string_view name) const {
+  LH_ASSIGN_OR_RETURN(auto entry, FindEntry(name));
+  return entry->source;
+}
+
 Result<std::shared_ptr<VectorIndex>> VectorRegistry::Find(std::string_view name) const {
   LH_ASSIGN_OR_RETURN(auto entry, FindEntry(name));
   return entry->index;
@@ -246,6 +254,7 @@ nlohmann::json VectorRegistry::DescribeEntry(const std::string& name, Entry& ent
   out["capacity"] = stats.capacity;
   out["memory_bytes"] = stats.memory_bytes;
   out["created_at"] = FormatRfc3339Millis(entry.created_at_ms);
+  out["source"] = entry.source;
   std::lock_guard<std::mutex> save_lock(entry.save_mutex);
   out["unsaved_changes"] = stats.mutations != entry.saved_mutations;
   if (entry.snapshot) {

@@ -40,8 +40,12 @@ class VectorRegistry {
   static Result<std::unique_ptr<VectorRegistry>> Open(ObjectStore& store, VectorRegistryOptions options);
   ~VectorRegistry();
 
-  // Persists the definition, then makes the index available. Conflict when the name is taken.
-  Result<nlohmann::json> Create(const IndexParams& params);
+  // Persists the definition, then makes the index available. Conflict when
+  // the name is taken. `source` records what built the index (dataset, text
+  // template, embedder); it is stored with the definition and described.
+  Result<nlohmann::json> Create(const IndexParams& params, const nlohmann::json& source = nullptr);
+  // The index's recorded source (null when none).
+  Result<nlohmann::json> Source(std::string_view name) const;
   Result<std::shared_ptr<VectorIndex>> Find(std::string_view name) const;
   Result<nlohmann::json> Describe(std::string_view name) const;
   std::vector<nlohmann::json> DescribeAll() const;
@@ -66,6 +70,7 @@ class VectorRegistry {
   struct Entry {
     std::shared_ptr<VectorIndex> index;
     int64_t created_at_ms = 0;
+    nlohmann::json source;  // immutable after creation
     std::mutex save_mutex;  // guards the fields below
     std::optional<SnapshotRecord> snapshot;
     uint64_t saved_mutations = 0;

@@ -414,6 +414,11 @@ DeleteOutcome VectorIndex::Delete(const std::vector<std::string>& ids) {
   return outcome;
 }
 
+bool VectorIndex::Contains(const std::string& id) const {
+  std::lock_guard<std::mutex> ids_lock(ids_mutex_);
+  return id_to_label_.count(id) > 0;
+}
+
 Result<ItemCopy> VectorIndex::Get(const std::string& id) const {
   std::shared_lock<std::shared_mutex> graph_lock(graph_mutex_);
   uint32_t label;

@@ -135,6 +135,7 @@ class VectorIndex {
   Result<AddOutcome> Add(const AddBatch& batch);
   DeleteOutcome Delete(const std::vector<std::string>& ids);
   Result<ItemCopy> Get(const std::string& id) const;
+  bool Contains(const std::string& id) const;
   // Hits sorted by distance, at most k.
   Result<std::vector<SearchHit>> Search(const SearchRequest& request) const;
 
