@@ -122,6 +122,24 @@ int main(int argc, char** argv) {
   sql_cmd->add_option("--server", server, "server URL");
   sql_cmd->add_flag("--json", json_output, "print the raw JSON response");
 
+  std::string dataset, index_name, id_column, text_template;
+  std::vector<std::string> metadata_columns;
+  auto* index_cmd = cli.add_subcommand("index-dataset", "index a dataset's rows by meaning (embeddings + HNSW)");
+  index_cmd->add_option("dataset", dataset, "dataset name")->required();
+  index_cmd->add_option("--index", index_name, "vector index name")->required();
+  index_cmd->add_option("--id-column", id_column, "column holding each row's id")->required();
+  index_cmd->add_option("--template", text_template, "text template, e.g. \"{role} in {city}\"")->required();
+  index_cmd->add_option("--metadata", metadata_columns, "columns stored as metadata")->delimiter(',');
+  index_cmd->add_option("--server", server, "server URL");
+
+  uint64_t demo_rows = 500000;
+  std::string demo_server;
+  auto* demo_cmd = cli.add_subcommand("demo", "end-to-end demonstrations");
+  auto* staffing_cmd = demo_cmd->add_subcommand("staffing", "generate, ingest and index workers, then search them");
+  demo_cmd->require_subcommand(1);
+  staffing_cmd->add_option("--rows", demo_rows, "workers to generate (default 500000)");
+  staffing_cmd->add_option("--server", demo_server, "use this server instead of starting one");
+
   std::vector<std::string> embed_texts;
   std::string embed_model;
   auto* embed_cmd = cli.add_subcommand("embed", "embed texts with the server's embedder and compare them");
@@ -144,6 +162,10 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return Serve(config_path, listen, data_dir, ready_file);
   if (ingest->parsed()) return cli::IngestCommand(server, file, name, mode);
   if (sql_cmd->parsed()) return cli::SqlCommand(server, sql, json_output);
+  if (index_cmd->parsed()) {
+    return cli::IndexDatasetCommand(server, dataset, index_name, id_column, text_template, metadata_columns);
+  }
+  if (staffing_cmd->parsed()) return cli::DemoStaffingCommand(demo_server, demo_rows);
   if (embed_cmd->parsed()) return cli::EmbedCommand(server, embed_texts, embed_model, json_output);
   if (workers->parsed()) return cli::GenWorkersCommand(rows, seed, out);
   return 2;

@@ -318,8 +318,12 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
     }
     std::string in;
     for (const auto& hit : hits) in += (in.empty() ? "" : ", ") + QuoteSqlString(hit.id);
-    select += " FROM " + QuoteIdentifier(request.dataset) + " WHERE CAST(" + QuoteIdentifier(id_column) +
-              " AS VARCHAR) IN (" + in + ")";
+    // Compared uncast when the column is text, so DuckDB can skip row groups by their min/max statistics.
+    bool id_is_text = false;
+    for (const auto& column : manifest.columns) id_is_text |= column.name == id_column && column.type == "VARCHAR";
+    const std::string id_expr = id_is_text ? QuoteIdentifier(id_column)
+                                           : "CAST(" + QuoteIdentifier(id_column) + " AS VARCHAR)";
+    select += " FROM " + QuoteIdentifier(request.dataset) + " WHERE " + id_expr + " IN (" + in + ")";
     LH_ASSIGN_OR_RETURN(QueryOutput output, engine_.Execute(select));
     nlohmann::json table = nlohmann::json::parse(output.body);
     const auto& names = table["columns"];
