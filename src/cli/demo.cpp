@@ -137,6 +137,7 @@ int IndexDatasetCommand(const std::string& server, const std::string& dataset, c
 }
 
 int DemoStaffingCommand(const std::string& server_arg, uint64_t rows) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // phases appear as they finish, also when piped
   std::unique_ptr<OwnServer> own;
   std::string server = server_arg;
   if (server.empty()) {
@@ -209,9 +210,12 @@ int DemoStaffingCommand(const std::string& server_arg, uint64_t rows) {
     }
     const double first = ms[0];
     std::sort(ms.begin(), ms.end());
-    printf("\"%s\"%s%s\n  first %.1f ms, p50 of 21 %.1f ms%s\n", q.text.c_str(), q.where.empty() ? "" : " WHERE ",
-           q.where.c_str(), first, ms[ms.size() / 2],
-           answer["where_matches"].is_null() ? "" : (", " + std::to_string(answer["where_matches"].get<long>()) + " rows match").c_str());
+    const auto& phases = answer["timings_ms"];
+    printf("\"%s\"%s%s\n  first %.1f ms, p50 of 21 %.1f ms%s (last: embed %.2f, where %.1f, search %.2f, fetch rows %.1f ms)\n",
+           q.text.c_str(), q.where.empty() ? "" : " WHERE ", q.where.c_str(), first, ms[ms.size() / 2],
+           answer["where_matches"].is_null() ? "" : (", " + std::to_string(answer["where_matches"].get<long>()) + " rows match").c_str(),
+           phases["embed"].get<double>(), phases["filter"].get<double>(), phases["search"].get<double>(),
+           phases["fetch"].get<double>());
     for (const auto& hit : answer["results"]) {
       const auto& row = hit["row"];
       printf("  %.3f  %s  %-26s %s, %s  reliability %.2f  %d yrs\n", hit["distance"].get<double>(),

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "gen/workers.h"
@@ -138,6 +139,48 @@ TEST_F(SemanticServerTest, IndexSearchWithWhereAndReindexOnlyNewRows) {
   EXPECT_EQ(job["rows_done"], 3500);
   EXPECT_EQ(Body(client.Get("/v1/vectors/index/workers_by_meaning"))["count"], 3500);
   EXPECT_EQ(client.Get("/v1/jobs/job-999-deadbeef")->status, 404);
+}
+
+}  // namespace
+}  // namespace lakehouse
+
+namespace lakehouse {
+namespace {
+
+// The demo runs end to end on its own server; the query with no real match
+// (dental hygienist: no such role exists) is clearly farther than the others.
+TEST(SemanticDemoTest, DemoStaffingRunsAndTheUnmatchedQueryIsFarther) {
+  auto [code, output] = testing::RunCommand(std::string(LAKEHOUSE_BIN) + " demo staffing --rows 4000");
+  ASSERT_EQ(code, 0) << output;
+  // Top distance per query, in the order the demo prints them.
+  std::vector<double> top;
+  std::vector<std::string> top_lines;
+  std::istringstream lines(output);
+  std::string line;
+  bool expect_first_hit = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("\"", 0) == 0) {
+      expect_first_hit = true;
+      continue;
+    }
+    if (expect_first_hit && line.rfind("  0.", 0) == 0) {
+      top.push_back(std::stod(line.substr(2, 6)));
+      top_lines.push_back(line);
+      expect_first_hit = false;
+    }
+  }
+  ASSERT_EQ(top.size(), 7u) << output;
+  const double dental = top[4];
+  for (size_t i = 0; i < top.size(); ++i) {
+    if (i != 4) {
+      EXPECT_LT(top[i] + 0.15, dental) << top_lines[i] << " vs dental " << dental;
+    }
+  }
+  EXPECT_NE(top_lines[0].find("Electrician"), std::string::npos) << top_lines[0];
+  EXPECT_NE(top_lines[1].find("CNC"), std::string::npos) << top_lines[1];
+  EXPECT_NE(top_lines[2].find("Forklift"), std::string::npos) << top_lines[2];
+  EXPECT_NE(top_lines[5].find(", IL"), std::string::npos) << top_lines[5];
+  EXPECT_NE(output.find("server peak RSS"), std::string::npos);
 }
 
 }  // namespace
