@@ -1,6 +1,7 @@
 #include "semantic/dataset_search.h"
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -74,6 +75,32 @@ class BatchQueue {
   bool finished_ = false, closed_ = false;
 };
 
+// A column's text value as the JSON /sql would give (docs/sql-json-types.md)
+// for the types metadata keeps typed; other types stay text.
+nlohmann::json TypedValue(const std::optional<std::string>& text, const std::string& type) {
+  if (!text) return nullptr;
+  try {
+    if (type == "BIGINT" || type == "INTEGER" || type == "SMALLINT" || type == "TINYINT") {
+      long long v = std::stoll(*text);
+      if (v <= (1LL << 53) && v >= -(1LL << 53)) return v;
+    } else if (type == "DOUBLE" || type == "FLOAT") {
+      double v = std::stod(*text);
+      if (std::isfinite(v)) return v;
+    } else if (type == "BOOLEAN") {
+      return *text == "true";
+    }
+  } catch (const std::exception&) {
+  }
+  return *text;
+}
+
+std::string ColumnType(const Manifest& manifest, const std::string& name) {
+  for (const auto& column : manifest.columns) {
+    if (column.name == name) return column.type;
+  }
+  return "";
+}
+
 }  // namespace
 
 nlohmann::json DatasetSearch::SourceOf(const IndexDatasetRequest& request) const {
@@ -139,7 +166,11 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
   };
   std::vector<size_t> template_at, metadata_at;
   for (const auto& name : text_template.columns()) template_at.push_back(column_at(name));
-  for (const auto& name : request.metadata_columns) metadata_at.push_back(column_at(name));
+  std::vector<std::string> metadata_types;
+  for (const auto& name : request.metadata_columns) {
+    metadata_at.push_back(column_at(name));
+    metadata_types.push_back(ColumnType(manifest, name));
+  }
   std::string sql = "SELECT ";
   for (size_t i = 0; i < columns.size(); ++i) {
     sql += (i ? ", CAST(" : "CAST(") + QuoteIdentifier(columns[i]) + " AS VARCHAR)";
@@ -190,8 +221,7 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
       } else {
         nlohmann::json metadata = nlohmann::json::object();
         for (size_t m = 0; m < metadata_at.size(); ++m) {
-          const auto& value = row[metadata_at[m]];
-          metadata[request.metadata_columns[m]] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+          metadata[request.metadata_columns[m]] = TypedValue(row[metadata_at[m]], metadata_types[m]);
         }
         add.metadata.emplace_back(metadata.dump());
       }
@@ -306,10 +336,24 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
   LH_ASSIGN_OR_RETURN(std::vector<SearchHit> hits, index->Search(search));
   const double search_ms = MsSince(t);
 
-  // The hits' rows, in one query.
+  // The hits' rows: from the index's metadata when it holds every column
+  // asked for (no Parquet read at all), else in one query.
   t = Clock::now();
   std::unordered_map<std::string, nlohmann::json> rows;
-  if (!hits.empty()) {
+  const nlohmann::json kept = source.value("metadata_columns", nlohmann::json::array());
+  bool from_metadata = !request.columns.empty();
+  for (const auto& c : request.columns) {
+    from_metadata &= c == id_column || std::find(kept.begin(), kept.end(), c) != kept.end();
+  }
+  if (from_metadata) {
+    for (const auto& hit : hits) {
+      nlohmann::json metadata = hit.metadata.empty() ? nlohmann::json::object() : nlohmann::json::parse(hit.metadata);
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& c : request.columns) object[c] = c == id_column ? nlohmann::json(hit.id) : metadata[c];
+      rows[hit.id] = std::move(object);
+    }
+  }
+  if (!hits.empty() && !from_metadata) {
     std::string select = "SELECT CAST(" + QuoteIdentifier(id_column) + " AS VARCHAR) AS \"__lakehouse_id\"";
     if (request.columns.empty()) {
       select += ", *";
@@ -349,6 +393,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
                           {"filter", filter_ms},
                           {"search", search_ms},
                           {"fetch", fetch_ms},
+                          {"rows_from", from_metadata ? "index metadata" : "dataset"},
                           {"total", MsSince(started)}}}};
   out["where_matches"] = allowed ? nlohmann::json(allowed->size()) : nlohmann::json(nullptr);
   return out;

@@ -81,6 +81,19 @@ TEST_F(SemanticServerTest, IndexSearchWithWhereAndReindexOnlyNewRows) {
     EXPECT_GT(hit["row"]["reliability"].get<double>(), 0.8);
     EXPECT_EQ(hit["row"].size(), 4u);
   }
+  // Columns the index keeps as metadata come from it, typed as /sql types them.
+  json light = Search(client, {{"dataset", "workers"}, {"index", "workers_by_meaning"}, {"text", "welder"},
+                               {"k", 5}, {"columns", {"worker_id", "state"}}});
+  json full = Search(client, {{"dataset", "workers"}, {"index", "workers_by_meaning"}, {"text", "welder"},
+                              {"k", 5}, {"columns", {"worker_id", "state", "role"}}});
+  EXPECT_EQ(light["timings_ms"]["rows_from"], "index metadata");
+  EXPECT_EQ(full["timings_ms"]["rows_from"], "dataset");
+  ASSERT_EQ(light["results"].size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(light["results"][i]["row"]["state"], full["results"][i]["row"]["state"]);
+    EXPECT_EQ(light["results"][i]["row"]["worker_id"], full["results"][i]["row"]["worker_id"]);
+  }
+
   // A condition no row meets: no results, not an error.
   json none = Search(client, {{"dataset", "workers"}, {"index", "workers_by_meaning"}, {"text", "welder"}, {"where", "1 = 0"}});
   EXPECT_TRUE(none["results"].empty());
