@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "core/time.h"
 #include "core/parallel.h"
 #include "embed/builtin_embedder.h"
 #include "embed/caching_embedder.h"
@@ -21,7 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 std::vector<std::string> WorkerTexts(uint64_t rows, const std::filesystem::path& dir) {
   const auto csv = dir / "workers.csv";
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       embedder.EmbedOne(texts[i], &out[i * 384]);
       return Status::Ok();
     });
-    double s = Seconds(start);
+    double s = SecondsSince(start);
     printf("  direct, %d thread(s): %.0f texts/s (%.2f us/text)\n", threads, texts.size() / s, s * 1e6 / texts.size());
   }
 
@@ -76,10 +76,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2000; ++i) {
     auto start = Clock::now();
     (void)cache.Embed({query}, "");
-    hit_us.push_back(Seconds(start) * 1e6);
+    hit_us.push_back(SecondsSince(start) * 1e6);
     start = Clock::now();
     (void)cache.Embed({texts[static_cast<size_t>(i)]}, "");
-    miss_us.push_back(Seconds(start) * 1e6);
+    miss_us.push_back(SecondsSince(start) * 1e6);
   }
   printf("  cache hit: p50 %.2f us, p99 %.2f us; miss (embed + insert): p50 %.2f us\n", bench::Percentile(hit_us, 0.5),
          bench::Percentile(hit_us, 0.99), bench::Percentile(miss_us, 0.5));
@@ -96,14 +96,14 @@ int main(int argc, char** argv) {
     if (!res || res->status != 200) return 1;
     sent += part.size();
   }
-  double s = Seconds(start);
+  double s = SecondsSince(start);
   printf("  through POST /v1/embed (batches of %zu, JSON both ways): %.0f texts/s\n", batch, sent / s);
   std::vector<double> api_hit_ms;
   const std::string body = nlohmann::json{{"texts", {query}}}.dump();
   for (int i = 0; i < 500; ++i) {
     auto t = Clock::now();
     client.Post("/v1/embed", body, "application/json");
-    api_hit_ms.push_back(Seconds(t) * 1000);
+    api_hit_ms.push_back(SecondsSince(t) * 1000);
   }
   printf("  one cached query text through the API: p50 %.3f ms, p99 %.3f ms\n", bench::Percentile(api_hit_ms, 0.5),
          bench::Percentile(api_hit_ms, 0.99));

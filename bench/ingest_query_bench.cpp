@@ -19,18 +19,12 @@
 #include "gen/workers.h"
 #include "query/duckdb_handle.h"
 #include "bench_util.h"
+#include "core/time.h"
 #include "test_util.h"
 
 using namespace lakehouse;
 namespace fs = std::filesystem;
 
-namespace {
-
-double Seconds(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   uint64_t rows = 500000;
@@ -49,7 +43,7 @@ int main(int argc, char** argv) {
       std::cerr << st.ToString() << "\n";
       return 1;
     }
-    std::cout << "generated " << csv << " in " << Seconds(start) << " s\n";
+    std::cout << "generated " << csv << " in " << SecondsSince(start) << " s\n";
   }
   const double csv_mb = static_cast<double>(fs::file_size(csv)) / 1e6;
   std::cout << "file: " << csv << ", " << rows << " rows, " << csv_mb << " MB\n";
@@ -64,7 +58,7 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     Status st = conn->Exec("COPY (SELECT * FROM read_csv(" + QuoteSqlString(fs::absolute(csv).string()) +
                            ")) TO " + QuoteSqlString(parquet.string()) + " (FORMAT parquet, COMPRESSION snappy)");
-    duck_ingest.push_back(Seconds(start));
+    duck_ingest.push_back(SecondsSince(start));
     if (!st.ok()) {
       std::cerr << st.ToString() << "\n";
       return 1;
@@ -84,7 +78,7 @@ int main(int argc, char** argv) {
       DuckResult result;
       auto start = std::chrono::steady_clock::now();
       Status st = conn->Query(sql, &result);
-      times.push_back(Seconds(start) * 1000);
+      times.push_back(SecondsSince(start) * 1000);
       if (!st.ok()) std::cerr << st.ToString() << "\n";
     }
     duck_query.push_back(bench::Median(times));
@@ -113,7 +107,7 @@ int main(int argc, char** argv) {
           return true;
         },
         "text/csv");
-    api_ingest.push_back(Seconds(start));
+    api_ingest.push_back(SecondsSince(start));
     if (!res || res->status != 200) {
       std::cerr << "ingest failed: " << (res ? res->body : httplib::to_string(res.error())) << "\n";
       return 1;
@@ -126,7 +120,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kQueryRuns; ++i) {
       auto start = std::chrono::steady_clock::now();
       auto res = client.Post("/v1/sql", nlohmann::json{{"sql", sql}}.dump(), "application/json");
-      times.push_back(Seconds(start) * 1000);
+      times.push_back(SecondsSince(start) * 1000);
       if (!res || res->status != 200) std::cerr << "query failed: " << (res ? res->body : "no response") << "\n";
     }
     api_query.push_back(bench::Median(times));

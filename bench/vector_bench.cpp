@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "core/time.h"
 #include "core/parallel.h"
 #include "gen/vectors.h"
 #include "hnswlib/hnswlib.h"
@@ -27,7 +28,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 void Normalise(std::vector<float>& data, uint32_t d) {
   for (size_t off = 0; off < data.size(); off += d) {
@@ -104,13 +104,13 @@ ApiRun InsertThroughApi(lakehouse::testing::ServerProcess& server, const std::st
         std::exit(1);
       }
       size_t total = done_items += batch.size();
-      fprintf(stderr, "\r  api insert %zu/%zu (%.0f/s)   ", total, n, total / Seconds(start));
+      fprintf(stderr, "\r  api insert %zu/%zu (%.0f/s)   ", total, n, total / SecondsSince(start));
     }
   };
   std::thread t1(sender), t2(sender);
   t1.join();
   t2.join();
-  run.insert_s = Seconds(start);
+  run.insert_s = SecondsSince(start);
   fprintf(stderr, "\n");
   run.rss_after_kb = bench::StatusKb(server.pid(), "VmRSS");
   return run;
@@ -134,7 +134,7 @@ SearchRun SearchThroughApi(lakehouse::testing::ServerProcess& server, const std:
     std::string text = body.dump();
     auto start = Clock::now();
     auto res = client.Post("/v1/vectors/index/" + index + "/search", text, "application/json");
-    latencies.push_back(Seconds(start) * 1000);
+    latencies.push_back(SecondsSince(start) * 1000);
     if (!res || res->status != 200) {
       fprintf(stderr, "search failed\n");
       std::exit(1);
@@ -172,10 +172,10 @@ int main(int argc, char** argv) {
   std::vector<float> queries(all.end() - static_cast<long>(query_count) * d, all.end());
   all.resize(count * d);
   const std::vector<float>& base = all;
-  printf("generated in %.1f s\n", Seconds(start));
+  printf("generated in %.1f s\n", SecondsSince(start));
   start = Clock::now();
   auto truth = GroundTruth(base, queries, d, 10);
-  printf("exact top-10 for %zu queries in %.1f s\n", query_count, Seconds(start));
+  printf("exact top-10 for %zu queries in %.1f s\n", query_count, SecondsSince(start));
   const std::vector<size_t> efs = {16, 32, 64, 100, 200};
 
   // 1. hnswlib called directly.
@@ -191,10 +191,10 @@ int main(int argc, char** argv) {
     (void)ParallelFor(count, threads, [&](size_t i) {
       graph.addPoint(&base[i * d], i);
       size_t n = ++done;
-      if (n % 20000 == 0) fprintf(stderr, "\r  direct insert %zu/%zu (%.0f/s)   ", n, count, n / Seconds(start));
+      if (n % 20000 == 0) fprintf(stderr, "\r  direct insert %zu/%zu (%.0f/s)   ", n, count, n / SecondsSince(start));
       return Status::Ok();
     });
-    direct_s = Seconds(start);
+    direct_s = SecondsSince(start);
     fprintf(stderr, "\n");
     direct_rss_kb = bench::StatusKb(getpid(), "VmRSS") - rss_before;
     for (size_t ef : efs) {
@@ -241,14 +241,14 @@ int main(int argc, char** argv) {
     auto client = server.Client();
     start = Clock::now();
     auto res = client.Post("/v1/vectors/index/bench/save", "", "application/json");
-    double save_s = Seconds(start);
+    double save_s = SecondsSince(start);
     json info = json::parse(res->body);
     printf("\nsave: %.1f s for %.0f MB\n", save_s, info["persisted"]["bytes"].get<double>() / 1e6);
   }
   server.Stop();
   start = Clock::now();
   server.Start();  // returns once /health answers: every index is loaded
-  printf("restart with the index loaded: %.1f s; server RSS after load %.0f MB\n", Seconds(start),
+  printf("restart with the index loaded: %.1f s; server RSS after load %.0f MB\n", SecondsSince(start),
          bench::StatusKb(server.pid(), "VmRSS") / 1024.0);
   {
     SearchRun run = SearchThroughApi(server, "bench", queries, d, 100, truth);

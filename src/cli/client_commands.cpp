@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/files.h"
+#include "core/time.h"
 #include "gen/workers.h"
 #include "http/client.h"
 
@@ -198,7 +199,7 @@ int GenWorkersCommand(uint64_t rows, uint64_t seed, const std::string& out) {
   Status st = WriteWorkersCsv({rows, seed, 1}, out, [&](uint64_t done) { progress.Update(done, rows, "k rows", 1e3); });
   progress.Finish("");
   if (!st.ok()) return Fail(st);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = SecondsSince(start);
   std::error_code ec;
   std::cerr << "wrote " << rows << " workers to " << out << " (" << std::filesystem::file_size(out, ec) / 1000000
             << " MB) in " << seconds << " s\n";

@@ -13,6 +13,7 @@
 
 #include "cli/client_commands.h"
 #include "core/files.h"
+#include "core/time.h"
 #include "gen/workers.h"
 #include "http/client.h"
 
@@ -20,7 +21,6 @@ namespace lakehouse::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 int Fail(const Status& status) {
   std::cerr << "error: " << status.message() << " (" << status.error_code() << ")\n";

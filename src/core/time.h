@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -8,5 +9,13 @@ namespace lakehouse {
 int64_t NowUnixMillis();
 // RFC 3339 in UTC with milliseconds: "2026-11-21T23:40:00.123Z".
 std::string FormatRfc3339Millis(int64_t unix_millis);
+
+// Time elapsed on the steady clock since start (durations of phases, requests).
+inline double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 }  // namespace lakehouse

@@ -1,5 +1,7 @@
 #include "ingest/ingestor.h"
 
+#include "core/time.h"
+
 #include <chrono>
 
 #include "core/files.h"
@@ -14,9 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double MillisSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The dialect is pinned so that DuckDB's sniffer only infers types: a ragged
 // or mis-quoted file is an error, never a differently shaped table.

@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/parallel.h"
+#include "core/time.h"
 #include "query/duckdb_handle.h"
 #include "semantic/text_template.h"
 
@@ -17,7 +18,6 @@ namespace lakehouse {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double MsSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 constexpr size_t kReadBatchRows = 2048;
 
@@ -189,7 +189,7 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
       if (!queue.Push(batch)) return Status::Unavailable("indexing stopped", "cancelled");
       return Status::Ok();
     });
-    read_ms = MsSince(t);
+    read_ms = MillisSince(t);
     queue.Finish();
   });
 
@@ -257,14 +257,14 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
       }
     }
     if (!status.ok()) break;
-    embed_ms += MsSince(t);
+    embed_ms += MillisSince(t);
     t = Clock::now();
     auto outcome = index->Add(add);
     if (!outcome.ok()) {
       status = outcome.status();
       break;
     }
-    insert_ms += MsSince(t);
+    insert_ms += MillisSince(t);
     embedded += add.ids.size();
     progress.rows_done += add.ids.size();
   }
@@ -272,7 +272,7 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
   reader.join();
   if (status.ok()) status = read_status;
   if (!status.ok()) return status.WithContext("indexing " + request.dataset + " into " + request.index);
-  const double total_ms = MsSince(started);
+  const double total_ms = MillisSince(started);
   nlohmann::json report = {{"dataset", request.dataset},
                            {"index", request.index},
                            {"index_created", created},
@@ -308,7 +308,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
 
   auto t = Clock::now();
   LH_ASSIGN_OR_RETURN(Embeddings query, embedder_.Embed({request.text}, ""));
-  const double embed_ms = MsSince(t);
+  const double embed_ms = MillisSince(t);
 
   std::optional<std::vector<std::string>> allowed;
   double filter_ms = 0;
@@ -324,7 +324,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
       return Status::Ok();
     });
     if (!status.ok()) return status.WithContext("where");
-    filter_ms = MsSince(t);
+    filter_ms = MillisSince(t);
   }
 
   t = Clock::now();
@@ -334,7 +334,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
   search.ef_search = request.ef_search;
   search.allowed_ids = allowed ? &*allowed : nullptr;
   LH_ASSIGN_OR_RETURN(std::vector<SearchHit> hits, index->Search(search));
-  const double search_ms = MsSince(t);
+  const double search_ms = MillisSince(t);
 
   // The hits' rows: from the index's metadata when it holds every column
   // asked for (no Parquet read at all), else in one query.
@@ -377,7 +377,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
       rows[row[0].get<std::string>()] = std::move(object);
     }
   }
-  const double fetch_ms = MsSince(t);
+  const double fetch_ms = MillisSince(t);
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& hit : hits) {
@@ -394,7 +394,7 @@ Result<nlohmann::json> DatasetSearch::Search(const DatasetSearchRequest& request
                           {"search", search_ms},
                           {"fetch", fetch_ms},
                           {"rows_from", from_metadata ? "index metadata" : "dataset"},
-                          {"total", MsSince(started)}}}};
+                          {"total", MillisSince(started)}}}};
   out["where_matches"] = allowed ? nlohmann::json(allowed->size()) : nlohmann::json(nullptr);
   return out;
 }

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "core/time.h"
 
 namespace lakehouse {
 
@@ -39,7 +40,7 @@ std::string JobRegistry::Start(std::string kind, Work work) {
       result = Status::Internal(std::string("unexpected error: ") + e.what());
     }
     std::lock_guard<std::mutex> lock(job->mutex);
-    job->elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - job->started).count();
+    job->elapsed_s = SecondsSince(job->started);
     if (result.ok()) {
       job->state = "done";
       job->result = std::move(*result);
@@ -63,7 +64,7 @@ Result<nlohmann::json> JobRegistry::Describe(const std::string& id) const {
   }
   std::lock_guard<std::mutex> lock(job->mutex);
   const double elapsed = job->state == "running"
-                             ? std::chrono::duration<double>(std::chrono::steady_clock::now() - job->started).count()
+                             ? SecondsSince(job->started)
                              : job->elapsed_s;
   const uint64_t done = job->progress.rows_done;
   nlohmann::json out = {{"id", job->id},

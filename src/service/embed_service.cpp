@@ -1,6 +1,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "core/time.h"
 #include "service/services.h"
 
 namespace lakehouse {
@@ -55,7 +56,7 @@ void EmbedService::Register(http::Routes& routes) {
                     {"dimension", embedded->dimension},
                     {"vectors", embedded->vectors},
                     {"cache_hits", after.hits - before.hits},
-                    {"embed_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count()}});
+                    {"embed_ms", MillisSince(started)}});
   });
 }
 

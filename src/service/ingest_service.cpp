@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/time.h"
 
 namespace lakehouse {
 namespace {
@@ -92,7 +93,7 @@ void IngestService::Register(http::Routes& routes) {
       if (received_status.code() == StatusCode::kTooLarge) return http::SendErrorWithoutReadingBody(res, received_status);
       return http::SendError(res, received_status);
     }
-    double upload_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    double upload_ms = MillisSince(start);
 
     auto result = ingestor_.Ingest(name, mode, upload.path());
     if (!result.ok()) {

@@ -123,7 +123,7 @@ Status VectorRegistry::LoadAll() {
       problems_.push_back({name, entry.status().message()});
       continue;
     }
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    double ms = MillisSince(started);
     log::Info("vector_index_loaded", {{"index", name}, {"count", (*entry)->index->Stats().count}, {"load_ms", std::round(ms)}});
     entries_[name] = std::move(*entry);
   }
@@ -344,7 +344,7 @@ Result<nlohmann::json> VectorRegistry::SaveEntry(const std::string& name, Entry&
   const uint64_t count = entry.index->Stats().count;
   LH_RETURN_IF_ERROR(graph.Finish());
   LH_RETURN_IF_ERROR(items.Finish());
-  double write_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  double write_ms = MillisSince(started);
 
   SnapshotRecord record;
   record.generation = entry.snapshot ? entry.snapshot->generation + 1 : 1;
@@ -377,7 +377,7 @@ Result<nlohmann::json> VectorRegistry::SaveEntry(const std::string& name, Entry&
       if (!object.key.starts_with(prefix)) (void)store_.Delete(object.key);
     }
   }
-  double total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  double total_ms = MillisSince(started);
   log::Info("vector_index_saved", {{"index", name},
                                    {"generation", record.generation},
                                    {"count", count},
