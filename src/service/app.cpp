@@ -107,7 +107,7 @@ nlohmann::json App::HealthDetail() {
            {{"provider", embedder_->provider()},
             {"model", embedder_->default_model()},
             {"cache", {{"entries", cache.entries}, {"capacity", cache.capacity}, {"hits", cache.hits}, {"misses", cache.misses}}}}},
-          {"vectors", {{"indexes", vectors_->DescribeAll().size()}, {"unreadable_indexes", unreadable_indexes}}},
+          {"vectors", {{"indexes", vectors_->size()}, {"unreadable_indexes", unreadable_indexes}}},
           {"storage", {{"backend", "local"}}},
           {"catalog", {{"datasets", datasets.ok() ? datasets->size() : 0}, {"unreadable_manifests", problems}}}};
 }

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/binary.h"
+
 namespace lakehouse {
 namespace {
 
@@ -15,19 +17,6 @@ Result<std::string> MetadataText(const nlohmann::json& metadata, size_t index) {
   }
   if (metadata.empty()) return std::string();
   return metadata.dump();
-}
-
-template <typename T>
-bool ReadPod(std::string_view body, size_t* offset, T* out) {
-  if (body.size() - *offset < sizeof(T)) return false;
-  std::memcpy(out, body.data() + *offset, sizeof(T));
-  *offset += sizeof(T);
-  return true;
-}
-
-template <typename T>
-void AppendPod(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
 }
 
 }  // namespace

@@ -284,6 +284,11 @@ std::vector<nlohmann::json> VectorRegistry::DescribeAll() const {
   return out;
 }
 
+size_t VectorRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
 std::vector<IndexProblem> VectorRegistry::Problems() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return problems_;

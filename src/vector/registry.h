@@ -49,6 +49,8 @@ class VectorRegistry {
   Result<std::shared_ptr<VectorIndex>> Find(std::string_view name) const;
   Result<nlohmann::json> Describe(std::string_view name) const;
   std::vector<nlohmann::json> DescribeAll() const;
+  // Loaded indexes (without describing them).
+  size_t size() const;
   // Removes the index and everything stored for it; in-flight requests on it finish.
   Status Drop(std::string_view name);
   // Writes a snapshot now (even without changes); returns its description.

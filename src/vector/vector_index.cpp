@@ -6,6 +6,7 @@
 #include <queue>
 #include <unordered_set>
 
+#include "core/binary.h"
 #include "core/ids.h"
 #include "core/json_text.h"
 #include "core/parallel.h"
@@ -80,11 +81,6 @@ void CopyNeighbours(const Graph& graph, tableint node, int level, std::vector<ta
   unsigned short count = graph.getListCount(list);
   const tableint* neighbours = reinterpret_cast<const tableint*>(list + 1);
   out.assign(neighbours, neighbours + count);
-}
-
-template <typename T>
-void AppendPod(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
 }
 
 Status FlushIfLarge(std::string& buffer, const ByteSink& sink, size_t threshold = 4u << 20) {
