@@ -1,5 +1,7 @@
 #include "cli/client_commands.h"
 
+#include "cli/client_util.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,60 +19,6 @@
 #include "http/client.h"
 
 namespace lakehouse::cli {
-namespace {
-
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << " (" << status.error_code() << ")\n";
-  return 1;
-}
-
-// Redraws one progress line on stderr when it is a terminal.
-class ProgressLine {
- public:
-  explicit ProgressLine(std::string label) : label_(std::move(label)), tty_(isatty(STDERR_FILENO)) {}
-  void Update(uint64_t done, uint64_t total, const char* unit_name, double unit) {
-    if (!tty_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    double seconds = std::chrono::duration<double>(now - start_).count();
-    double pct = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
-    int filled = static_cast<int>(pct / 5);
-    fprintf(stderr, "\r%s [%-20s] %5.1f%%  %.1f/%.1f %s  %.1f %s/s ", label_.c_str(),
-            std::string(static_cast<size_t>(filled), '#').c_str(), pct, done / unit, total / unit, unit_name,
-            seconds > 0 ? done / unit / seconds : 0.0, unit_name);
-    fflush(stderr);
-  }
-  void Finish(const std::string& note) {
-    if (tty_) fprintf(stderr, "\r\033[K");
-    if (!note.empty()) fprintf(stderr, "%s\n", note.c_str());
-  }
-
- private:
-  std::string label_;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
-};
-
-// POSTs a JSON request to the server; the 200 answer's body, or the failure.
-Result<std::string> PostJson(const std::string& server, const std::string& path, const nlohmann::json& request,
-                             int timeout_s) {
-  LH_ASSIGN_OR_RETURN(http::ServerUrl url, http::ParseServerUrl(server));
-  auto client = http::MakeClient(url, timeout_s);
-  auto result = client->Post(url.base_path + path, request.dump(), "application/json");
-  if (!result) return http::StatusFromTransportError(result.error(), url);
-  if (result->status != 200) return http::StatusFromResponse(result->status, result->body);
-  return std::move(result->body);
-}
-
-Result<nlohmann::json> ParseAnswer(const std::string& answer) {
-  auto body = nlohmann::json::parse(answer, nullptr, false);
-  if (body.is_discarded()) return Status::BadGateway("the server answered with invalid JSON");
-  return body;
-}
-
-}  // namespace
 
 int IngestCommand(const std::string& server, const std::string& file, const std::string& name,
                   const std::string& mode) {
@@ -115,7 +63,7 @@ int EmbedCommand(const std::string& server, const std::vector<std::string>& text
                  bool json_output) {
   nlohmann::json request = {{"texts", texts}};
   if (!model.empty()) request["model"] = model;
-  auto answer = PostJson(server, "/v1/embed", request, 600);
+  auto answer = CallServer(server, "/v1/embed", request, 600);
   if (!answer.ok()) return Fail(answer.status());
   if (json_output) {
     std::cout << *answer << "\n";
@@ -151,7 +99,7 @@ int EmbedCommand(const std::string& server, const std::vector<std::string>& text
 }
 
 int SqlCommand(const std::string& server, const std::string& sql, bool json_output) {
-  auto answer = PostJson(server, "/v1/sql", {{"sql", sql}}, 3600);
+  auto answer = CallServer(server, "/v1/sql", {{"sql", sql}}, 3600);
   if (!answer.ok()) return Fail(answer.status());
   if (json_output) {
     std::cout << *answer << "\n";

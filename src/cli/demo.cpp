@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/client_commands.h"
+#include "cli/client_util.h"
 #include "core/files.h"
 #include "core/time.h"
 #include "gen/workers.h"
@@ -22,22 +23,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << " (" << status.error_code() << ")\n";
-  return 1;
-}
-
-Result<nlohmann::json> Call(const std::string& server, const std::string& method, const std::string& path,
-                            const nlohmann::json& body = nullptr) {
-  LH_ASSIGN_OR_RETURN(http::ServerUrl url, http::ParseServerUrl(server));
-  auto client = http::MakeClient(url, 3600);
-  auto result = method == "GET" ? client->Get(url.base_path + path)
-                                : client->Post(url.base_path + path, body.dump(), "application/json");
-  if (!result) return http::StatusFromTransportError(result.error(), url);
-  if (result->status != 200 && result->status != 202) return http::StatusFromResponse(result->status, result->body);
-  auto parsed = nlohmann::json::parse(result->body, nullptr, false);
-  if (parsed.is_discarded()) return Status::BadGateway("the server answered with invalid JSON");
-  return parsed;
+// A JSON call (GET when body is null) whose answer is parsed.
+Result<nlohmann::json> Call(const std::string& server, const std::string& path, const nlohmann::json& body = nullptr) {
+  LH_ASSIGN_OR_RETURN(std::string answer, CallServer(server, path, body, 3600));
+  return ParseAnswer(answer);
 }
 
 // A server of our own on a free port with a temporary data directory,
@@ -98,23 +87,18 @@ class OwnServer {
 // Starts an async indexing job and follows it with a progress line.
 Result<nlohmann::json> RunIndexJob(const std::string& server, const std::string& dataset, nlohmann::json request) {
   request["async"] = true;
-  LH_ASSIGN_OR_RETURN(nlohmann::json started, Call(server, "POST", "/v1/datasets/" + dataset + "/embeddings", request));
+  LH_ASSIGN_OR_RETURN(nlohmann::json started, Call(server, "/v1/datasets/" + dataset + "/embeddings", request));
   const std::string status_url = started["status_url"];
-  const bool tty = isatty(STDERR_FILENO);
+  ProgressLine progress("index " + dataset);
   while (true) {
-    LH_ASSIGN_OR_RETURN(nlohmann::json job, Call(server, "GET", status_url));
-    const double done = job["rows_done"].get<double>(), total = std::max(1.0, job["rows_total"].get<double>());
-    if (tty) {
-      const int filled = static_cast<int>(20 * done / total);
-      fprintf(stderr, "\rindex [%-20s] %5.1f%%  %.0f/%.0f rows  %.0f rows/s ", std::string(filled, '#').c_str(),
-              100 * done / total, done, total, job["rows_per_s"].get<double>());
-    }
+    LH_ASSIGN_OR_RETURN(nlohmann::json job, Call(server, status_url));
+    progress.Update(job["rows_done"].get<uint64_t>(), job["rows_total"].get<uint64_t>(), "k rows", 1e3);
     if (job["state"] == "done") {
-      if (tty) fprintf(stderr, "\r\033[K");
+      progress.Finish("");
       return job["result"];
     }
     if (job["state"] == "failed") {
-      if (tty) fprintf(stderr, "\n");
+      progress.Finish("");
       return Status(StatusCode::kInternal, job["error"]["code"], job["error"]["message"]);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -204,7 +188,7 @@ int DemoStaffingCommand(const std::string& server_arg, uint64_t rows) {
     nlohmann::json answer;
     for (int i = 0; i < 21; ++i) {
       auto start = Clock::now();
-      auto result = Call(server, "POST", "/v1/search", body);
+      auto result = Call(server, "/v1/search", body);
       if (!result.ok()) return Fail(result.status());
       ms.push_back(SecondsSince(start) * 1000);
       answer = std::move(*result);
