@@ -22,13 +22,18 @@ std::string DefaultServer() {
   return env && *env ? env : "http://127.0.0.1:3110";
 }
 
-int Serve(const std::string& config_path, const std::string& listen, const std::string& data_dir,
-          const std::string& ready_file) {
+int Serve(const std::string& config_path, const std::string& role, const std::string& listen,
+          const std::string& data_dir, const std::string& ready_file) {
   auto config = LoadConfig(config_path);
   if (!config.ok()) {
     std::cerr << "error: " << config.status().message() << "\n";
     return 2;
   }
+  if (Status st = ValidateRole(role); !st.ok()) {
+    std::cerr << "error: --role: " << st.message() << "\n";
+    return 2;
+  }
+  config->server.listen = DefaultListen(*config, role);
   if (!listen.empty()) {
     std::string host;
     int port;
@@ -49,7 +54,7 @@ int Serve(const std::string& config_path, const std::string& listen, const std::
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto app = App::Create(*config);
+  auto app = App::Create(*config, role);
   if (!app.ok()) {
     log::Error("startup_failed", {{"error", app.status().message()}});
     return 1;
@@ -59,7 +64,10 @@ int Serve(const std::string& config_path, const std::string& listen, const std::
     log::Error("startup_failed", {{"error", port.status().message()}});
     return 1;
   }
-  log::Info("listening", {{"listen", config->server.listen}, {"port", *port}, {"data_dir", config->storage.data_dir}});
+  log::Info("listening", {{"role", role},
+                          {"listen", config->server.listen},
+                          {"port", *port},
+                          {"data_dir", config->storage.data_dir}});
   if (!ready_file.empty()) {
     std::ofstream(ready_file + ".tmp") << *port << "\n";
     std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
@@ -100,12 +108,19 @@ int main(int argc, char** argv) {
   CLI::App cli{"lakehouse: tabular and vector data behind one HTTP API"};
   cli.require_subcommand(1);
 
-  std::string config_path, listen, data_dir, ready_file;
-  auto* serve = cli.add_subcommand("serve", "run every service in one process (local storage)");
+  std::string config_path, listen, data_dir, ready_file, role = "all";
+  auto* serve = cli.add_subcommand("serve", "run the server: every service in one process, or one role of split mode");
   serve->add_option("--config", config_path, "lakehouse.toml");
-  serve->add_option("--listen", listen, "host:port to listen on (default 127.0.0.1:3110; port 0 picks a free one)");
+  serve->add_option("--role", role,
+                    "all (default), or one split-mode role: gateway, storaged, catalogd, ingestd, queryd, vectord, embedd");
+  serve->add_option("--listen", listen,
+                    "host:port to listen on (default server.listen, or the role's URL in [split]; port 0 picks a free one)");
   serve->add_option("--data", data_dir, "data directory (default ./data)");
   serve->add_option("--ready-file", ready_file, "write the bound port to this file once listening");
+
+  std::string urls_config;
+  auto* split_urls = cli.add_subcommand("split-urls", "print each split-mode role and the URL it answers on");
+  split_urls->add_option("--config", urls_config, "lakehouse.toml");
 
   std::string server = DefaultServer();
   std::string file, name, mode = "replace";
@@ -159,7 +174,19 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
 
-  if (serve->parsed()) return Serve(config_path, listen, data_dir, ready_file);
+  if (serve->parsed()) return Serve(config_path, role, listen, data_dir, ready_file);
+  if (split_urls->parsed()) {
+    auto config = LoadConfig(urls_config);
+    if (!config.ok()) {
+      std::cerr << "error: " << config.status().message() << "\n";
+      return 2;
+    }
+    const SplitConfig& s = config->split;
+    std::cout << "gateway http://" << config->server.listen << "\nstoraged " << s.storaged << "\ncatalogd "
+              << s.catalogd << "\ningestd " << s.ingestd << "\nqueryd " << s.queryd << "\nvectord " << s.vectord
+              << "\nembedd " << s.embedd << "\n";
+    return 0;
+  }
   if (ingest->parsed()) return cli::IngestCommand(server, file, name, mode);
   if (sql_cmd->parsed()) return cli::SqlCommand(server, sql, json_output);
   if (index_cmd->parsed()) {

@@ -64,7 +64,8 @@ class FaultyStore final : public ObjectStore {
     return inner_.List(prefix, after, limit);
   }
   Status Delete(std::string_view key) override { return inner_.Delete(key); }
-  Result<std::filesystem::path> LocalPath(std::string_view key) override { return inner_.LocalPath(key); }
+  Result<LocalFile> LocalCopy(std::string_view key) override { return inner_.LocalCopy(key); }
+  const std::filesystem::path& local_root() const override { return inner_.local_root(); }
 
  private:
   ObjectStore& inner_;

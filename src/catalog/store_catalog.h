@@ -9,6 +9,7 @@
 #include <shared_mutex>
 
 #include "catalog/catalog.h"
+#include "core/time.h"
 #include "storage/object_store.h"
 
 namespace lakehouse {
@@ -35,7 +36,9 @@ class StoreCatalog final : public Catalog {
   mutable std::shared_mutex mu_;
   std::map<std::string, Manifest, std::less<>> manifests_;  // GUARDED_BY(mu_)
   std::vector<CatalogProblem> problems_;                    // GUARDED_BY(mu_)
-  uint64_t generation_ = 0;                                 // GUARDED_BY(mu_)
+  // Starts from the clock so that a restarted catalog never repeats a value a
+  // remote follower (queryd in split mode) has already seen.
+  uint64_t generation_ = static_cast<uint64_t>(NowUnixMillis()) * 1000;  // GUARDED_BY(mu_)
 };
 
 }  // namespace lakehouse

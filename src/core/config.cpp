@@ -50,6 +50,14 @@ Setter Bytes(uint64_t* out, uint64_t min) {
   };
 }
 
+Setter Bool(bool* out) {
+  return [=](const toml::node& node, std::string_view key) -> Status {
+    if (!node.is_boolean()) return KeyError(key, "must be true or false");
+    *out = *node.value<bool>();
+    return Status::Ok();
+  };
+}
+
 Setter StringOneOf(std::string* out, std::vector<std::string> allowed) {
   return [=](const toml::node& node, std::string_view key) -> Status {
     if (!node.is_string()) return KeyError(key, "must be a string");
@@ -90,6 +98,11 @@ Status CheckNotEmpty(const std::string& v) {
 Status CheckHttpUrl(const std::string& v) {
   if (v.empty() || v.starts_with("http://") || v.starts_with("https://")) return Status::Ok();
   return Status::InvalidArgument("must start with http:// or https://");
+}
+
+Status CheckServiceUrl(const std::string& v) {
+  if (!v.starts_with("http://")) return Status::InvalidArgument("must be an http:// URL");
+  return Status::Ok();
 }
 
 Status CheckMemoryLimit(const std::string& v) {
@@ -159,10 +172,27 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
         {"write_timeout_s", IntIn(&config.server.write_timeout_s, 1, 86400)},
         {"shutdown_grace_s", IntIn(&config.server.shutdown_grace_s, 0, 3600)}}},
       {"storage",
-       {{"backend", StringOneOf(&config.storage.backend, {"local"})},
+       {{"backend", StringOneOf(&config.storage.backend, {"local", "s3"})},
         {"data_dir", String(&config.storage.data_dir, CheckNotEmpty)},
         {"max_put_bytes", Bytes(&config.storage.max_put_bytes, 1)},
-        {"max_concurrent_puts", IntIn(&config.storage.max_concurrent_puts, 1, 1024)}}},
+        {"max_concurrent_puts", IntIn(&config.storage.max_concurrent_puts, 1, 1024)},
+        {"cache_max_bytes", Bytes(&config.storage.cache_max_bytes, 1 << 20)}}},
+      {"storage.s3",
+       {{"endpoint", String(&config.storage.s3.endpoint, CheckHttpUrl)},
+        {"region", String(&config.storage.s3.region, CheckNotEmpty)},
+        {"bucket", String(&config.storage.s3.bucket)},
+        {"path_style", Bool(&config.storage.s3.path_style)},
+        {"credentials_file", String(&config.storage.s3.credentials_file)},
+        {"part_size", Bytes(&config.storage.s3.part_size, 5 << 20)},
+        {"create_bucket", Bool(&config.storage.s3.create_bucket)}}},
+      {"split",
+       {{"storaged", String(&config.split.storaged, CheckServiceUrl)},
+        {"catalogd", String(&config.split.catalogd, CheckServiceUrl)},
+        {"ingestd", String(&config.split.ingestd, CheckServiceUrl)},
+        {"queryd", String(&config.split.queryd, CheckServiceUrl)},
+        {"vectord", String(&config.split.vectord, CheckServiceUrl)},
+        {"embedd", String(&config.split.embedd, CheckServiceUrl)},
+        {"upstream_timeout_s", IntIn(&config.split.upstream_timeout_s, 1, 86400)}}},
       {"ingest",
        {{"max_upload_bytes", Bytes(&config.ingest.max_upload_bytes, 1)},
         {"max_concurrent", IntIn(&config.ingest.max_concurrent, 1, 64)},
@@ -197,18 +227,31 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
       {"log", {{"level", StringOneOf(&config.log.level, {"debug", "info", "warn", "error"})}}},
   };
 
-  for (const auto& [section_key, section_node] : root) {
-    std::string section(section_key.str());
+  // Sections nest ("storage.s3" is the table s3 inside storage).
+  std::function<Status(const std::string&, const toml::table&)> apply = [&](const std::string& section,
+                                                                           const toml::table& table) -> Status {
     auto schema_it = schema.find(section);
     if (schema_it == schema.end()) return KeyError(section, "unknown section");
-    const toml::table* table = section_node.as_table();
-    if (!table) return KeyError(section, "must be a table");
-    for (const auto& [key_name, node] : *table) {
+    for (const auto& [key_name, node] : table) {
       std::string key = section + "." + std::string(key_name.str());
       auto setter = schema_it->second.find(std::string(key_name.str()));
-      if (setter == schema_it->second.end()) return KeyError(key, "unknown key");
+      if (setter == schema_it->second.end()) {
+        if (node.is_table() && schema.count(key)) {
+          LH_RETURN_IF_ERROR(apply(key, *node.as_table()));
+          continue;
+        }
+        return KeyError(key, "unknown key");
+      }
       LH_RETURN_IF_ERROR(setter->second(node, key));
     }
+    return Status::Ok();
+  };
+  for (const auto& [section_key, section_node] : root) {
+    std::string section(section_key.str());
+    if (!schema.count(section) || section.find('.') != std::string::npos) return KeyError(section, "unknown section");
+    const toml::table* table = section_node.as_table();
+    if (!table) return KeyError(section, "must be a table");
+    LH_RETURN_IF_ERROR(apply(section, *table));
   }
   return config;
 }

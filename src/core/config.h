@@ -19,11 +19,34 @@ struct ServerConfig {
   int shutdown_grace_s = 30;  // in-flight requests get this long after SIGTERM
 };
 
+struct S3Config {
+  std::string endpoint = "";        // "http://127.0.0.1:9000" (MinIO), "https://s3.eu-west-1.amazonaws.com"
+  std::string region = "us-east-1";
+  std::string bucket = "";
+  bool path_style = true;           // http://host/bucket/key; false = http://bucket.host/key (AWS)
+  std::string credentials_file = "";  // aws_access_key_id / aws_secret_access_key lines; "" = AWS_* env vars
+  uint64_t part_size = 64ull << 20;   // multipart upload above this
+  bool create_bucket = false;         // create the bucket at start-up if missing (development)
+};
+
 struct StorageConfig {
-  std::string backend = "local";
+  std::string backend = "local";  // local | s3
   std::string data_dir = "./data";
-  uint64_t max_put_bytes = 1ull << 30;  // per storage PUT request
+  uint64_t max_put_bytes = 16ull << 30;  // per storage PUT request (vector snapshots in split mode pass here)
   int max_concurrent_puts = 4;          // beyond: 503 + Retry-After
+  uint64_t cache_max_bytes = 10ull << 30;  // local copies of remote objects for DuckDB (s3 and split mode)
+  S3Config s3;
+};
+
+// Split mode: where each role listens and is reached (`serve --role <role>`).
+struct SplitConfig {
+  std::string storaged = "http://127.0.0.1:3211";
+  std::string catalogd = "http://127.0.0.1:3212";
+  std::string ingestd = "http://127.0.0.1:3213";
+  std::string queryd = "http://127.0.0.1:3214";
+  std::string vectord = "http://127.0.0.1:3215";
+  std::string embedd = "http://127.0.0.1:3216";
+  int upstream_timeout_s = 300;  // gateway: an upstream that sends nothing for this long is a 504
 };
 
 struct IngestConfig {
@@ -76,6 +99,7 @@ struct Config {
   QueryConfig query;
   VectorConfig vector;
   EmbedConfig embed;
+  SplitConfig split;
   LogConfig log;
 };
 

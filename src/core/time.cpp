@@ -1,6 +1,7 @@
 #include "core/time.h"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 namespace lakehouse {
@@ -23,6 +24,18 @@ std::string FormatRfc3339Millis(int64_t unix_millis) {
   snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm_utc.tm_year + 1900, tm_utc.tm_mon + 1,
            tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec, millis);
   return buf;
+}
+
+int64_t ParseRfc3339Millis(std::string_view text) {
+  struct tm tm_utc = {};
+  int millis = 0;
+  if (std::sscanf(std::string(text).c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm_utc.tm_year, &tm_utc.tm_mon,
+                  &tm_utc.tm_mday, &tm_utc.tm_hour, &tm_utc.tm_min, &tm_utc.tm_sec, &millis) < 6) {
+    return 0;
+  }
+  tm_utc.tm_year -= 1900;
+  tm_utc.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm_utc)) * 1000 + millis;
 }
 
 }  // namespace lakehouse

@@ -31,7 +31,9 @@ std::string UpstreamMessage(const std::string& body) {
 
 HttpEmbedder::HttpEmbedder(HttpEmbedderOptions options) : options_(std::move(options)) {
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
-  endpoint_ = options_.url + (options_.provider == "ollama" ? "/api/embed" : "/embeddings");
+  endpoint_ = options_.url + (options_.provider == "ollama"      ? "/api/embed"
+                              : options_.provider == "lakehouse" ? "/embed"
+                                                                 : "/embeddings");
 }
 
 std::string HttpEmbedder::Redact(std::string text) const {
@@ -61,9 +63,10 @@ Result<std::vector<std::vector<float>>> HttpEmbedder::ParseReply(const std::stri
     seen[index] = true;
     return Status::Ok();
   };
-  if (options_.provider == "ollama") {
-    auto embeddings = doc.find("embeddings");
-    if (embeddings == doc.end() || !embeddings->is_array()) return malformed("no \"embeddings\" array");
+  if (options_.provider == "ollama" || options_.provider == "lakehouse") {
+    const char* field = options_.provider == "ollama" ? "embeddings" : "vectors";
+    auto embeddings = doc.find(field);
+    if (embeddings == doc.end() || !embeddings->is_array()) return malformed(std::string("no \"") + field + "\" array");
     if (embeddings->size() != expected) {
       return malformed(std::to_string(embeddings->size()) + " embeddings for " + std::to_string(expected) + " texts");
     }
@@ -90,7 +93,8 @@ Result<std::vector<std::vector<float>>> HttpEmbedder::ParseReply(const std::stri
 Result<std::vector<std::vector<float>>> HttpEmbedder::EmbedBatch(const std::vector<std::string>& texts, size_t first,
                                                                  size_t count, const std::string& model) const {
   nlohmann::json request = {{"model", model},
-                            {"input", std::vector<std::string>(texts.begin() + first, texts.begin() + first + count)}};
+                            {options_.provider == "lakehouse" ? "texts" : "input",
+                             std::vector<std::string>(texts.begin() + first, texts.begin() + first + count)}};
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);

@@ -2,6 +2,8 @@
 //   ollama  POST <url>/api/embed   {"model", "input": [texts]} -> {"embeddings": [[...]]}
 //   openai  POST <url>/embeddings  {"model", "input": [texts]} -> {"data": [{"index", "embedding"}]}
 //           (OpenAI, vLLM, TEI, llama.cpp server; url includes the /v1)
+//   lakehouse POST <url>/embed {"model", "texts": [texts]} -> {"vectors": [[...]]}
+//           (an embedd of split mode)
 // Texts go in batches of batch_size, up to parallel_requests at once. 429,
 // 5xx, timeouts and refused connections are retried with exponential backoff
 // (or the server's Retry-After); what still fails is a 502 carrying the
@@ -13,7 +15,7 @@
 namespace lakehouse {
 
 struct HttpEmbedderOptions {
-  std::string provider = "ollama";  // "ollama" | "openai"
+  std::string provider = "ollama";  // "ollama" | "openai" | "lakehouse"
   std::string url;                  // base URL, no trailing slash
   std::string model;                // the default model
   std::string api_key;              // openai: sent as a Bearer token; never logged or echoed

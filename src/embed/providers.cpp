@@ -8,6 +8,29 @@
 
 namespace lakehouse {
 
+namespace {
+
+std::string DefaultModel(const EmbedConfig& config) {
+  if (!config.model.empty()) return config.model;
+  if (config.provider == "builtin") return std::string(kBuiltinModel);
+  return config.provider == "ollama" ? "nomic-embed-text" : "text-embedding-3-small";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CachingEmbedder>> MakeRemoteEmbedder(const EmbedConfig& config, const std::string& embedd_url) {
+  HttpEmbedderOptions options;
+  options.provider = "lakehouse";
+  options.url = embedd_url;
+  options.model = DefaultModel(config);
+  options.batch_size = static_cast<size_t>(std::min(config.max_texts, 512));
+  options.parallel_requests = config.parallel_requests;
+  options.timeout_ms = config.timeout_ms;
+  options.max_retries = config.max_retries;
+  return std::make_unique<CachingEmbedder>(std::make_unique<HttpEmbedder>(std::move(options)),
+                                           static_cast<size_t>(config.cache_entries));
+}
+
 Result<std::unique_ptr<CachingEmbedder>> MakeEmbedder(const EmbedConfig& config) {
   std::unique_ptr<Embedder> inner;
   if (config.provider == "builtin") {
@@ -22,7 +45,7 @@ Result<std::unique_ptr<CachingEmbedder>> MakeEmbedder(const EmbedConfig& config)
     options.provider = config.provider;
     const bool ollama = config.provider == "ollama";
     options.url = !config.url.empty() ? config.url : ollama ? "http://127.0.0.1:11434" : "https://api.openai.com/v1";
-    options.model = !config.model.empty() ? config.model : ollama ? "nomic-embed-text" : "text-embedding-3-small";
+    options.model = DefaultModel(config);
     options.batch_size = static_cast<size_t>(config.batch_size);
     options.parallel_requests = config.parallel_requests;
     options.timeout_ms = config.timeout_ms;

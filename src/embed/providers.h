@@ -11,5 +11,8 @@ namespace lakehouse {
 // Reads the API key (file or environment variable) for the openai provider;
 // a missing key is allowed (local OpenAI-compatible servers often need none).
 Result<std::unique_ptr<CachingEmbedder>> MakeEmbedder(const EmbedConfig& config);
+// Split mode: an embedder that asks the embedd at embedd_url (which runs the
+// provider configured in [embed]); cached here too.
+Result<std::unique_ptr<CachingEmbedder>> MakeRemoteEmbedder(const EmbedConfig& config, const std::string& embedd_url);
 
 }  // namespace lakehouse

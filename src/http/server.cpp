@@ -128,7 +128,7 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.content_provider_) return;  // an answer of our own (or a proxied one)
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : "HTTP " + std::to_string(res.status);
     SendJson(res, res.status, {{"error", {{"code", ErrorCodeForHttpStatus(res.status)}, {"message", message}}}});
@@ -160,6 +160,26 @@ HttpServer::~HttpServer() { Stop(); }
 Routes& HttpServer::routes(const std::string& prefix) {
   route_sets_.push_back(std::make_unique<PrefixRoutes>(*this, prefix));
   return *route_sets_.back();
+}
+
+void HttpServer::ProxyAll(const std::string& pattern, ProxyHandler handler) {
+  streaming_patterns_.emplace_back(pattern);
+  auto guarded = std::make_shared<ProxyHandler>(
+      [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader* body) {
+        try {
+          handler(req, res, body);
+        } catch (const std::exception& e) {
+          SendError(res, Status::Internal(std::string("unexpected error: ") + e.what()));
+        }
+      });
+  server_.Get(pattern, [guarded](const httplib::Request& req, httplib::Response& res) { (*guarded)(req, res, nullptr); });
+  auto with_body = [guarded](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+    (*guarded)(req, res, &body);
+  };
+  server_.Post(pattern, with_body);
+  server_.Put(pattern, with_body);
+  server_.Delete(pattern, with_body);
 }
 
 Result<int> HttpServer::Bind() {

@@ -40,6 +40,10 @@ class Routes {
   virtual void PutStream(const std::string& pattern, StreamHandler handler) = 0;
 };
 
+// For the gateway: any method; body is null for methods without one (GET).
+using ProxyHandler =
+    std::function<void(const httplib::Request&, httplib::Response&, const httplib::ContentReader* body)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 3110;
@@ -57,6 +61,8 @@ class HttpServer {
 
   // Registers with prefix prepended to every pattern.
   Routes& routes(const std::string& prefix);
+  // Routes GET, POST, PUT and DELETE on pattern to handler, streaming bodies.
+  void ProxyAll(const std::string& pattern, ProxyHandler handler);
   // Binds the listening socket; returns the port (useful with port 0).
   Result<int> Bind();
   // Serves until Stop(); in-flight requests finish before it returns.

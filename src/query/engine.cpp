@@ -80,18 +80,27 @@ Status QueryEngine::Sandbox() {
   return Status::Ok();
 }
 
-Status QueryEngine::SyncViews() {
+Result<std::shared_ptr<const QueryEngine::ViewFiles>> QueryEngine::SyncViews() {
+  auto current = [this] {
+    std::lock_guard<std::mutex> lock(view_files_mu_);
+    return view_files_;
+  };
   LH_ASSIGN_OR_RETURN(uint64_t generation, catalog_.Generation());
-  if (synced_generation_.load(std::memory_order_acquire) == generation) return Status::Ok();
+  if (synced_generation_.load(std::memory_order_acquire) == generation) return current();
   std::lock_guard<std::mutex> lock(sync_mu_);
-  if (synced_generation_.load(std::memory_order_acquire) == generation) return Status::Ok();
+  if (synced_generation_.load(std::memory_order_acquire) == generation) return current();
   LH_ASSIGN_OR_RETURN(std::vector<Manifest> manifests, catalog_.List());
 
+  const std::shared_ptr<const ViewFiles> previous = current();
+  auto files_next = std::make_shared<ViewFiles>();
   std::map<std::string, uint64_t> next;
   for (const auto& m : manifests) {
     next[m.name] = m.version;
     auto it = view_versions_.find(m.name);
-    if (it != view_versions_.end() && it->second == m.version) continue;
+    if (it != view_versions_.end() && it->second == m.version) {
+      if (auto kept = previous->find(m.name); kept != previous->end()) (*files_next)[m.name] = kept->second;
+      continue;
+    }
     std::string sql = "CREATE OR REPLACE VIEW " + QuoteIdentifier(m.name) + " AS ";
     if (m.objects.empty()) {
       sql += "SELECT ";
@@ -101,36 +110,48 @@ Status QueryEngine::SyncViews() {
       }
       sql += " LIMIT 0";
     } else {
-      std::string files;
+      std::string paths;
+      std::vector<LocalFile> files;
       Status located;
       for (const auto& object : m.objects) {
-        auto path = store_.LocalPath(object.key);
-        if (!path.ok()) {
-          located = path.status();
+        auto file = store_.LocalCopy(object.key);
+        if (!file.ok()) {
+          located = file.status();
           break;
         }
-        files += (files.empty() ? "" : ", ") + QuoteSqlString(path->string());
+        paths += (paths.empty() ? "" : ", ") + QuoteSqlString(file->path.string());
+        files.push_back(std::move(file).value());
       }
-      sql = located.ok() ? sql + "SELECT * FROM read_parquet([" + files + "])" : "";
       if (!located.ok()) {
         log::Error("query_view_failed", {{"dataset", m.name}, {"error", located.message()}});
         admin_.Exec("DROP VIEW IF EXISTS " + QuoteIdentifier(m.name)).ok();
+        // Not marked as synced: the next query tries this dataset again.
+        next.erase(m.name);
         continue;
       }
+      sql += "SELECT * FROM read_parquet([" + paths + "])";
+      (*files_next)[m.name] = std::move(files);
     }
     Status created = admin_.Exec(sql);
     if (!created.ok()) {
       // One broken dataset must not hide the others; its queries fail by name.
       log::Error("query_view_failed", {{"dataset", m.name}, {"error", created.message()}});
       admin_.Exec("DROP VIEW IF EXISTS " + QuoteIdentifier(m.name)).ok();
+      files_next->erase(m.name);
     }
   }
   for (const auto& [name, version] : view_versions_) {
     if (!next.count(name)) admin_.Exec("DROP VIEW IF EXISTS " + QuoteIdentifier(name)).ok();
   }
+  const bool complete = next.size() == manifests.size();
   view_versions_ = std::move(next);
-  synced_generation_.store(generation, std::memory_order_release);
-  return Status::Ok();
+  {
+    std::lock_guard<std::mutex> files_lock(view_files_mu_);
+    view_files_ = files_next;
+  }
+  // A dataset whose files could not be fetched (storage down) is retried by the next query.
+  if (complete) synced_generation_.store(generation, std::memory_order_release);
+  return std::shared_ptr<const ViewFiles>(std::move(files_next));
 }
 
 Result<DuckConnection*> QueryEngine::Acquire() {
@@ -188,7 +209,7 @@ void QueryEngine::WatchdogLoop() {
 
 Result<QueryOutput> QueryEngine::Execute(std::string_view sql) {
   LH_RETURN_IF_ERROR(CheckQueryText(sql));
-  LH_RETURN_IF_ERROR(SyncViews());
+  LH_ASSIGN_OR_RETURN(auto pinned_view_files, SyncViews());
   LH_ASSIGN_OR_RETURN(DuckConnection * conn, Acquire());
   Result<QueryOutput> output = Run(*conn, sql);
   Release(conn);
@@ -313,7 +334,7 @@ Result<QueryOutput> QueryEngine::Run(DuckConnection& conn, std::string_view sql)
 
 Status QueryEngine::ScanText(std::string_view sql, size_t batch_rows, const TextBatchSink& on_batch) {
   LH_RETURN_IF_ERROR(CheckQueryText(sql));
-  LH_RETURN_IF_ERROR(SyncViews());
+  LH_ASSIGN_OR_RETURN(auto pinned_view_files, SyncViews());
   LH_ASSIGN_OR_RETURN(DuckConnection * conn, Acquire());
   Status status = Stream(*conn, sql, /*timeout_ms=*/0, [&](duckdb_result* result) -> Status {
     const idx_t columns = duckdb_column_count(result);

@@ -70,7 +70,11 @@ class QueryEngine {
   QueryEngine(QueryEngineOptions options, Catalog& catalog, ObjectStore& store)
       : options_(std::move(options)), catalog_(catalog), store_(store) {}
   Status Sandbox();
-  Status SyncViews();
+  // Local copies of every view's files, pinned while a query holds this.
+  using ViewFiles = std::map<std::string, std::vector<LocalFile>>;
+  // Brings the views in step with the catalog; the result keeps their files in
+  // place (a cache cannot evict them) for as long as the caller holds it.
+  Result<std::shared_ptr<const ViewFiles>> SyncViews();
   Result<DuckConnection*> Acquire();
   void Release(DuckConnection* conn);
   Result<QueryOutput> Run(DuckConnection& conn, std::string_view sql);
@@ -88,6 +92,8 @@ class QueryEngine {
   std::mutex sync_mu_;
   DuckConnection admin_;                                // GUARDED_BY(sync_mu_)
   std::map<std::string, uint64_t> view_versions_;       // GUARDED_BY(sync_mu_)
+  std::mutex view_files_mu_;
+  std::shared_ptr<const ViewFiles> view_files_ = std::make_shared<ViewFiles>();  // GUARDED_BY(view_files_mu_)
   std::atomic<uint64_t> synced_generation_{UINT64_MAX};
 
   std::mutex pool_mu_;

@@ -48,6 +48,15 @@ void CatalogService::Register(http::Routes& routes) {
     http::SendJson(res, 200, ManifestToJson(*manifest));
   });
 
+  // For followers of the catalog (queryd in split mode, health checks).
+  routes.Get("/catalog/status", [this](const httplib::Request&, httplib::Response& res) {
+    auto generation = catalog_.Generation();
+    if (!generation.ok()) return http::SendError(res, generation.status());
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& p : catalog_.Problems()) problems.push_back({{"key", p.key}, {"error", p.error}});
+    http::SendJson(res, 200, {{"generation", *generation}, {"unreadable_manifests", problems}});
+  });
+
   routes.Get("/catalog/list", [this](const httplib::Request&, httplib::Response& res) {
     auto manifests = catalog_.List();
     if (!manifests.ok()) return http::SendError(res, manifests.status());

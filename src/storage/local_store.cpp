@@ -212,14 +212,14 @@ Status LocalObjectStore::Delete(std::string_view key) {
   return Status::Ok();
 }
 
-Result<fs::path> LocalObjectStore::LocalPath(std::string_view key) {
+Result<LocalFile> LocalObjectStore::LocalCopy(std::string_view key) {
   LH_RETURN_IF_ERROR(ValidateKey(key));
   fs::path path = root_ / std::string(key);
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return Status::NotFound("no object " + std::string(key), "no_such_key");
   }
-  return path;
+  return LocalFile{std::move(path), nullptr};
 }
 
 }  // namespace lakehouse

@@ -22,9 +22,8 @@ class LocalObjectStore final : public ObjectStore {
   Result<ObjectInfo> Head(std::string_view key) override;
   Result<ListPage> List(std::string_view prefix, std::string_view after, size_t limit) override;
   Status Delete(std::string_view key) override;
-  Result<std::filesystem::path> LocalPath(std::string_view key) override;
-
-  const std::filesystem::path& root() const { return root_; }
+  Result<LocalFile> LocalCopy(std::string_view key) override;
+  const std::filesystem::path& local_root() const override { return root_; }
 
  private:
   LocalObjectStore(std::filesystem::path root, std::filesystem::path tmp_dir)

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,14 @@ struct ObjectInfo {
 struct ListPage {
   std::vector<ObjectInfo> objects;  // ascending by key
   std::string next_after;           // pass as `after` for the next page; empty when this is the last page
+};
+
+// A local file holding an object's bytes. The file stays in place while any
+// copy of `pin` lives (a cache does not evict it); pin is null when the file
+// is the store's own.
+struct LocalFile {
+  std::filesystem::path path;
+  std::shared_ptr<const void> pin;
 };
 
 inline constexpr size_t kMaxKeyBytes = 1024;
@@ -56,9 +65,12 @@ class ObjectStore {
   virtual Result<ListPage> List(std::string_view prefix, std::string_view after, size_t limit) = 0;
   // NotFound when absent.
   virtual Status Delete(std::string_view key) = 0;
-  // A local file holding the object's bytes, valid while the object exists, for
-  // readers that need a path (DuckDB). Objects are immutable once written.
-  virtual Result<std::filesystem::path> LocalPath(std::string_view key) = 0;
+  // A local file holding the object's bytes, for readers that need a path
+  // (DuckDB). Valid while the object exists and the pin lives. Objects read
+  // this way must be immutable once written (content-addressed or versioned keys).
+  virtual Result<LocalFile> LocalCopy(std::string_view key) = 0;
+  // The directory every LocalCopy path lies under (DuckDB's allowlist root).
+  virtual const std::filesystem::path& local_root() const = 0;
 };
 
 Status PutString(ObjectStore& store, std::string_view key, std::string_view data);

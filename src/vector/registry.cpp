@@ -59,13 +59,14 @@ class StagedFile {
   std::string sha256_;
 };
 
+// A local copy of key (pinned while *file lives) whose size and checksum match.
 Status VerifyObject(ObjectStore& store, const std::string& key, uint64_t bytes, const std::string& sha256,
-                    std::filesystem::path* path) {
-  LH_ASSIGN_OR_RETURN(*path, store.LocalPath(key));
+                    LocalFile* file) {
+  LH_ASSIGN_OR_RETURN(*file, store.LocalCopy(key));
   std::error_code ec;
-  uint64_t size = std::filesystem::file_size(*path, ec);
+  uint64_t size = std::filesystem::file_size(file->path, ec);
   if (ec || size != bytes) return Status::Internal(key + " has the wrong size", "corrupt_snapshot");
-  LH_ASSIGN_OR_RETURN(std::string actual, Sha256FileHex(*path));
+  LH_ASSIGN_OR_RETURN(std::string actual, Sha256FileHex(file->path));
   if (actual != sha256) return Status::Internal(key + " fails its checksum", "corrupt_snapshot");
   return Status::Ok();
 }
@@ -162,10 +163,10 @@ Result<std::shared_ptr<VectorRegistry::Entry>> VectorRegistry::LoadOne(const std
   } catch (const std::exception& e) {
     return Status::Internal(std::string("index.json snapshot: ") + e.what(), "corrupt_snapshot");
   }
-  std::filesystem::path graph_path, items_path;
-  LH_RETURN_IF_ERROR(VerifyObject(store_, record.graph_key, record.graph_bytes, record.graph_sha256, &graph_path));
-  LH_RETURN_IF_ERROR(VerifyObject(store_, record.items_key, record.items_bytes, record.items_sha256, &items_path));
-  LH_ASSIGN_OR_RETURN(auto index, VectorIndex::LoadSnapshot(*params, options_.insert_threads, graph_path, items_path));
+  LocalFile graph, items;
+  LH_RETURN_IF_ERROR(VerifyObject(store_, record.graph_key, record.graph_bytes, record.graph_sha256, &graph));
+  LH_RETURN_IF_ERROR(VerifyObject(store_, record.items_key, record.items_bytes, record.items_sha256, &items));
+  LH_ASSIGN_OR_RETURN(auto index, VectorIndex::LoadSnapshot(*params, options_.insert_threads, graph.path, items.path));
   entry->index = std::move(index);
   entry->saved_mutations = entry->index->Stats().mutations;
   entry->snapshot = record;

@@ -18,7 +18,7 @@ class IngestTest : public ::testing::Test {
     std::filesystem::create_directories(work_);
     ingestor_ = std::make_unique<Ingestor>(*store_, *catalog_, IngestorOptions{work_, "snappy", 2, ""});
     QueryEngineOptions q;
-    q.allowed_directory = store_->root() / "datasets";
+    q.allowed_directory = store_->local_root() / "datasets";
     q.temp_directory = dir_.path() / "qtmp";
     q.connections = 2;
     engine_ = std::move(QueryEngine::Open(q, *catalog_, *store_)).value();

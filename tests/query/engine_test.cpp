@@ -17,7 +17,7 @@ class EngineTest : public ::testing::Test {
     catalog_ = std::move(StoreCatalog::Open(*store_)).value();
   }
   void Open(QueryEngineOptions options = {}) {
-    options.allowed_directory = store_->root() / "datasets";
+    options.allowed_directory = store_->local_root() / "datasets";
     options.temp_directory = dir_.path() / "qtmp";
     auto engine = QueryEngine::Open(options, *catalog_, *store_);
     ASSERT_TRUE(engine.ok()) << engine.status().message();
@@ -110,7 +110,7 @@ TEST_F(EngineTest, ReadOnlySandboxRefusesEverythingElse) {
   Open();
   const std::string outside = (dir_.path() / "outside.csv").string();
   testing::WriteFile(outside, "secret\n42\n");
-  const std::string traversal = (store_->root() / "datasets" / ".." / ".." / "outside.csv").string();
+  const std::string traversal = (store_->local_root() / "datasets" / ".." / ".." / "outside.csv").string();
   for (const std::string& sql : std::vector<std::string>{
            "SELECT * FROM read_csv('/etc/passwd')",
            "SELECT * FROM read_csv('" + outside + "')",

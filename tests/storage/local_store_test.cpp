@@ -37,7 +37,7 @@ TEST_F(LocalStoreTest, PutGetHeadDeleteRoundTrip) {
   EXPECT_EQ(store_->Delete("a/b/c.txt").code(), StatusCode::kNotFound);
   EXPECT_EQ(GetString(*store_, "a/b/c.txt").status().code(), StatusCode::kNotFound);
   // Emptied parent directories are pruned.
-  EXPECT_FALSE(std::filesystem::exists(store_->root() / "a"));
+  EXPECT_FALSE(std::filesystem::exists(store_->local_root() / "a"));
 }
 
 TEST_F(LocalStoreTest, RejectsInvalidKeysEverywhere) {
@@ -104,9 +104,9 @@ TEST_F(LocalStoreTest, PutFileMovesTheFileIn) {
   ASSERT_TRUE(store_->PutFile("datasets/x/abc.parquet", src).ok());
   EXPECT_FALSE(std::filesystem::exists(src));
   EXPECT_EQ(*GetString(*store_, "datasets/x/abc.parquet"), "parquet bytes");
-  auto path = store_->LocalPath("datasets/x/abc.parquet");
-  ASSERT_TRUE(path.ok());
-  EXPECT_TRUE(std::filesystem::is_regular_file(*path));
+  auto file = store_->LocalCopy("datasets/x/abc.parquet");
+  ASSERT_TRUE(file.ok());
+  EXPECT_TRUE(std::filesystem::is_regular_file(file->path));
 }
 
 TEST_F(LocalStoreTest, KeyThatIsAPrefixOfAnotherIsAConflict) {
@@ -119,9 +119,9 @@ TEST_F(LocalStoreTest, KeyThatIsAPrefixOfAnotherIsAConflict) {
 
 TEST_F(LocalStoreTest, DoesNotFollowSymlinks) {
   testing::WriteFile(dir_.path() / "secret", "secret");
-  std::filesystem::create_symlink(dir_.path() / "secret", store_->root() / "link");
+  std::filesystem::create_symlink(dir_.path() / "secret", store_->local_root() / "link");
   EXPECT_EQ(GetString(*store_, "link").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->LocalPath("link").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->LocalCopy("link").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->List("", "", 10)->objects.size(), 0u);
 }
 

@@ -98,7 +98,7 @@ TEST_F(RegistryTest, CorruptSnapshotIsReportedAndOthersLoad) {
       ASSERT_TRUE(registry->Save(name).ok());
     }
   }
-  const auto graph = store_->root() / "vectors/bad/snapshots/1/graph.hnsw";
+  const auto graph = store_->local_root() / "vectors/bad/snapshots/1/graph.hnsw";
   {
     std::fstream file(graph, std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(500);
@@ -114,7 +114,7 @@ TEST_F(RegistryTest, CorruptSnapshotIsReportedAndOthersLoad) {
   // Dropping the broken index clears it, and the name is free again.
   ASSERT_TRUE(registry->Drop("bad").ok());
   EXPECT_TRUE(registry->Problems().empty());
-  EXPECT_FALSE(std::filesystem::exists(store_->root() / "vectors/bad"));
+  EXPECT_FALSE(std::filesystem::exists(store_->local_root() / "vectors/bad"));
   EXPECT_TRUE(registry->Create(Params("bad")).ok());
 }
 
