@@ -55,3 +55,13 @@ cp -u "$deps/duckdb-src/package/src/duckdb/src/include/duckdb.h" "$deps/duckdb/i
 cp -u "$deps/duckdb-lib/package/libduckdb.so" "$deps/duckdb/lib/"
 rm -rf "$deps/hnswlib/include/hnswlib"
 cp -r "$deps/hnswlib/package/src/hnswlib" "$deps/hnswlib/include/hnswlib"
+
+# s3rver, the S3 protocol server the test suite runs the S3 backend against,
+# pinned by tools/s3rver/package-lock.json.
+if [ ! -f "$root/tools/s3rver/node_modules/.package-lock.json" ] ||
+   ! cmp -s "$root/tools/s3rver/package-lock.json" "$root/tools/s3rver/node_modules/.installed-lock.json"; then
+  echo "bootstrap: installing s3rver (npm ci)" >&2
+  (cd "$root/tools/s3rver" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) ||
+    { echo "bootstrap: npm ci for tools/s3rver failed" >&2; exit 1; }
+  cp "$root/tools/s3rver/package-lock.json" "$root/tools/s3rver/node_modules/.installed-lock.json"
+fi

@@ -17,8 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+
 #include "core/files.h"
+#include "storage/cached_store.h"
 #include "storage/local_store.h"
+#include "storage/s3_store.h"
 
 namespace lakehouse::testing {
 
@@ -41,6 +50,124 @@ inline size_t CountFiles(const std::filesystem::path& dir) {
     if (it->is_regular_file()) ++n;
   }
   return n;
+}
+
+// A free TCP port on loopback (bound once, then released for the caller).
+inline int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// LAKEHOUSE_TEST_BACKEND=s3: the storage-backed tests run against s3rver
+// (ctest registers each of them a second time, with the suffix ".s3").
+inline bool TestOnS3() {
+  const char* backend = std::getenv("LAKEHOUSE_TEST_BACKEND");
+  return backend && std::string(backend) == "s3";
+}
+
+// The s3rver (npm, installed by scripts/bootstrap.sh) the S3 tests talk to:
+// the one at LAKEHOUSE_TEST_S3_ENDPOINT when set (scripts/test.sh starts one
+// for the whole run), else one started for this process on a free loopback
+// port with a temp directory, stopped when the process exits.
+class S3rver {
+ public:
+  static const std::string& Endpoint() {
+    static S3rver server;
+    return server.endpoint_;
+  }
+  static constexpr const char* kAccessKey = "S3RVER";  // s3rver's built-in account
+  static constexpr const char* kSecretKey = "S3RVER";
+
+ private:
+  S3rver() {
+    if (const char* shared = std::getenv("LAKEHOUSE_TEST_S3_ENDPOINT"); shared && *shared) {
+      endpoint_ = shared;
+      return;
+    }
+    auto dir = MakeTempDir(std::filesystem::temp_directory_path(), "lakehouse-s3rver-");
+    if (!dir.ok()) return;
+    dir_ = std::move(dir).value();
+    const int port = FreeLoopbackPort();
+    pid_ = fork();
+    if (pid_ == 0) {
+      FILE* log = fopen((dir_.path() / "s3rver.log").c_str(), "a");
+      if (log) {
+        dup2(fileno(log), STDOUT_FILENO);
+        dup2(fileno(log), STDERR_FILENO);
+      }
+      // ListObjectsV2 continuation tokens need OpenSSL's legacy provider on Node 17+.
+      setenv("NODE_OPTIONS", "--openssl-legacy-provider", 1);
+      const std::string script = std::string(LAKEHOUSE_SOURCE_DIR) + "/tools/s3rver/node_modules/s3rver/bin/s3rver.js";
+      const std::string data = (dir_.path() / "data").string(), port_text = std::to_string(port);
+      execlp("node", "node", script.c_str(), "-d", data.c_str(), "-a", "127.0.0.1", "-p", port_text.c_str(),
+             "--silent", nullptr);
+      _exit(127);
+    }
+    endpoint_ = "http://127.0.0.1:" + std::to_string(port);
+    for (int i = 0; i < 300; ++i) {
+      httplib::Client probe("127.0.0.1", port);
+      probe.set_connection_timeout(0, 100000);
+      if (probe.Get("/")) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "s3rver did not start on " << endpoint_ << " (run scripts/bootstrap.sh)";
+  }
+  ~S3rver() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string endpoint_;
+  TempPath dir_;
+  pid_t pid_ = -1;
+};
+
+// A bucket name derived from seed (the same seed gives the same bucket, so a
+// restarted server finds its data again).
+inline std::string BucketFor(const std::string& seed) {
+  return "t-" + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::string>{}(seed) % 1000000007);
+}
+
+inline S3Options TestS3Options(const std::string& bucket) {
+  S3Options options;
+  options.endpoint = S3rver::Endpoint();
+  options.bucket = bucket;
+  options.access_key_id = S3rver::kAccessKey;
+  options.secret_access_key = S3rver::kSecretKey;
+  options.part_size = 5u << 20;
+  options.max_retries = 1;
+  return options;
+}
+
+// The store a storage-backed test runs on: a local directory, or (under
+// LAKEHOUSE_TEST_BACKEND=s3) a fresh s3rver bucket behind the object cache.
+inline std::unique_ptr<ObjectStore> MakeTestStore(const std::filesystem::path& dir,
+                                                  uint64_t cache_bytes = 1ull << 30) {
+  if (!TestOnS3()) {
+    auto local = LocalObjectStore::Open(dir / "objects", dir / "tmp");
+    EXPECT_TRUE(local.ok()) << local.status().message();
+    return local.ok() ? std::move(local).value() : nullptr;
+  }
+  auto s3 = S3ObjectStore::Open(TestS3Options(BucketFor(dir.string())), dir / "tmp");
+  EXPECT_TRUE(s3.ok()) << s3.status().message();
+  if (!s3.ok()) return nullptr;
+  Status bucket = (*s3)->EnsureBucket();
+  EXPECT_TRUE(bucket.ok()) << bucket.message();
+  auto cached = CachedObjectStore::Open(std::move(s3).value(), dir / "cache", cache_bytes);
+  EXPECT_TRUE(cached.ok()) << cached.status().message();
+  return cached.ok() ? std::move(cached).value() : nullptr;
 }
 
 // Wraps a store; fails puts while fail_puts is set (stands in for a full disk
@@ -74,9 +201,19 @@ class FaultyStore final : public ObjectStore {
 // `lakehouse serve` as a child process on a free loopback port.
 class ServerProcess {
  public:
+  // Under LAKEHOUSE_TEST_BACKEND=s3 the server stores into an s3rver bucket
+  // named after data_dir (a restart on the same data_dir finds the same bucket).
   explicit ServerProcess(std::filesystem::path data_dir, std::string config_path = "")
-      : data_dir_(std::move(data_dir)), config_path_(std::move(config_path)) {}
+      : data_dir_(std::move(data_dir)), config_path_(std::move(config_path)) {
+    if (TestOnS3()) config_path_ = WriteS3Config();
+  }
   ~ServerProcess() { Stop(); }
+
+  // Split mode: run one role, listening on a fixed address (default: all roles, a free port).
+  void SetRole(std::string role, std::string listen) {
+    role_ = std::move(role);
+    listen_ = std::move(listen);
+  }
 
   // Starts and waits until the server answers /health.
   void Start() {
@@ -86,9 +223,12 @@ class ServerProcess {
     pid_ = fork();
     if (pid_ == 0) {
       FILE* log = fopen(log_path_.c_str(), "a");
-      if (log) dup2(fileno(log), STDERR_FILENO);
-      std::vector<std::string> args = {LAKEHOUSE_BIN, "serve", "--listen", "127.0.0.1:0", "--data", data_dir_.string(),
-                                       "--ready-file", ready.string()};
+      if (log) {
+        dup2(fileno(log), STDOUT_FILENO);
+        dup2(fileno(log), STDERR_FILENO);
+      }
+      std::vector<std::string> args = {LAKEHOUSE_BIN, "serve", "--listen", listen_, "--data", data_dir_.string(),
+                                       "--ready-file", ready.string(), "--role", role_};
       if (!config_path_.empty()) {
         args.push_back("--config");
         args.push_back(config_path_);
@@ -146,8 +286,34 @@ class ServerProcess {
   }
 
  private:
+  // The given config plus [storage] backend = "s3" and a [storage.s3] table.
+  std::string WriteS3Config() const {
+    std::string text;
+    if (!config_path_.empty()) {
+      std::ifstream in(config_path_);
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::string storage = "[storage]\n";
+    if (size_t at = text.find(storage); at != std::string::npos) {
+      text.insert(at + storage.size(), "backend = \"s3\"\n");
+    } else {
+      text += "\n[storage]\nbackend = \"s3\"\n";
+    }
+    const std::filesystem::path base = data_dir_.parent_path() / data_dir_.filename();
+    const std::string credentials = base.string() + ".s3-credentials";
+    WriteFile(credentials, std::string("[default]\naws_access_key_id = ") + S3rver::kAccessKey +
+                               "\naws_secret_access_key = " + S3rver::kSecretKey + "\n");
+    text += "\n[storage.s3]\nendpoint = \"" + S3rver::Endpoint() + "\"\nbucket = \"" + BucketFor(data_dir_.string()) +
+            "\"\ncredentials_file = \"" + credentials + "\"\ncreate_bucket = true\npart_size = \"5MiB\"\n";
+    const std::string path = base.string() + ".s3.toml";
+    WriteFile(path, text);
+    return path;
+  }
+
   std::filesystem::path data_dir_;
   std::string config_path_;
+  std::string role_ = "all";
+  std::string listen_ = "127.0.0.1:0";
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -12,7 +12,8 @@ namespace {
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(LocalObjectStore::Open(dir_.path() / "objects", dir_.path() / "tmp")).value();
+    store_ = testing::MakeTestStore(dir_.path());
+    ASSERT_NE(store_, nullptr);
     faulty_ = std::make_unique<testing::FaultyStore>(*store_);
     Reopen();
   }
@@ -32,7 +33,7 @@ class CatalogTest : public ::testing::Test {
   }
 
   TempPath dir_ = testing::MakeTestDir();
-  std::unique_ptr<LocalObjectStore> store_;
+  std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<testing::FaultyStore> faulty_;
   std::unique_ptr<StoreCatalog> catalog_;
   const std::vector<Column> schema_ = {{"id", "BIGINT"}, {"name", "VARCHAR"}};

@@ -13,7 +13,8 @@ namespace {
 class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(LocalObjectStore::Open(dir_.path() / "objects", dir_.path() / "tmp")).value();
+    store_ = testing::MakeTestStore(dir_.path());
+    ASSERT_NE(store_, nullptr);
     catalog_ = std::move(StoreCatalog::Open(*store_)).value();
     std::filesystem::create_directories(work_);
     ingestor_ = std::make_unique<Ingestor>(*store_, *catalog_, IngestorOptions{work_, "snappy", 2, ""});
@@ -48,7 +49,7 @@ class IngestTest : public ::testing::Test {
 
   TempPath dir_ = testing::MakeTestDir();
   std::filesystem::path work_ = dir_.path() / "work";
-  std::unique_ptr<LocalObjectStore> store_;
+  std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<StoreCatalog> catalog_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<QueryEngine> engine_;

@@ -13,7 +13,8 @@ namespace {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(LocalObjectStore::Open(dir_.path() / "objects", dir_.path() / "tmp")).value();
+    store_ = testing::MakeTestStore(dir_.path());
+    ASSERT_NE(store_, nullptr);
     catalog_ = std::move(StoreCatalog::Open(*store_)).value();
   }
   void Open(QueryEngineOptions options = {}) {
@@ -35,7 +36,7 @@ class EngineTest : public ::testing::Test {
   }
 
   TempPath dir_ = testing::MakeTestDir();
-  std::unique_ptr<LocalObjectStore> store_;
+  std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<StoreCatalog> catalog_;
   std::unique_ptr<QueryEngine> engine_;
 };

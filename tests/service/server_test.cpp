@@ -41,6 +41,7 @@ TEST_F(ServerTest, IngestQueryDriftRestartKeepsEverything) {
   auto health = Body(client.Get("/v1/health"));
   EXPECT_EQ(health["status"], "ok");
   EXPECT_EQ(health["service"], "lakehouse");
+  EXPECT_EQ(health["detail"]["storage"]["backend"], testing::TestOnS3() ? "s3" : "local");
   EXPECT_EQ(Body(client.Get("/health"))["status"], "ok");
 
   // Multipart upload, as the predecessor's clients send it.
