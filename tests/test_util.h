@@ -22,6 +22,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <mutex>
 
 #include "core/files.h"
@@ -317,6 +318,37 @@ class ServerProcess {
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+inline const std::vector<std::string> kSplitRoles = {"storaged", "catalogd", "embedd", "ingestd", "queryd", "vectord", "gateway"};
+
+// Split mode on free loopback ports: the seven roles as separate processes,
+// each with its own data directory under dir, started in dependency order.
+class SplitCluster {
+ public:
+  explicit SplitCluster(const std::filesystem::path& dir) {
+    std::string config = "[split]\n";
+    for (const auto& role : kSplitRoles) {
+      ports_[role] = testing::FreeLoopbackPort();
+      if (role != "gateway") config += role + " = \"http://127.0.0.1:" + std::to_string(ports_[role]) + "\"\n";
+    }
+    config += "upstream_timeout_s = 20\n[vector]\nsave_interval_s = 0\n";
+    const auto config_path = dir / "split.toml";
+    testing::WriteFile(config_path, config);
+    for (const auto& role : kSplitRoles) {
+      processes_[role] = std::make_unique<ServerProcess>(dir / role, config_path.string());
+      processes_[role]->SetRole(role, "127.0.0.1:" + std::to_string(ports_[role]));
+    }
+  }
+  void StartAll() {
+    for (const auto& role : kSplitRoles) processes_[role]->Start();
+  }
+  ServerProcess& operator[](const std::string& role) { return *processes_.at(role); }
+  httplib::Client Gateway() { return processes_.at("gateway")->Client(); }
+
+ private:
+  std::map<std::string, int> ports_;
+  std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
 };
 
 // A response's JSON body (failing the test when there is no response or no JSON).

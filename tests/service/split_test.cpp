@@ -2,8 +2,6 @@
 // vectord, gateway) talking real HTTP on loopback, driven through the gateway.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "test_util.h"
 
 namespace lakehouse {
@@ -13,34 +11,8 @@ using testing::Body;
 using testing::ErrorCode;
 using testing::ServerProcess;
 
-const std::vector<std::string> kRoles = {"storaged", "catalogd", "embedd", "ingestd", "queryd", "vectord", "gateway"};
-
-class SplitCluster {
- public:
-  explicit SplitCluster(const std::filesystem::path& dir) {
-    std::string config = "[split]\n";
-    for (const auto& role : kRoles) {
-      ports_[role] = testing::FreeLoopbackPort();
-      if (role != "gateway") config += role + " = \"http://127.0.0.1:" + std::to_string(ports_[role]) + "\"\n";
-    }
-    config += "upstream_timeout_s = 20\n[vector]\nsave_interval_s = 0\n";
-    const auto config_path = dir / "split.toml";
-    testing::WriteFile(config_path, config);
-    for (const auto& role : kRoles) {
-      processes_[role] = std::make_unique<ServerProcess>(dir / role, config_path.string());
-      processes_[role]->SetRole(role, "127.0.0.1:" + std::to_string(ports_[role]));
-    }
-  }
-  void StartAll() {
-    for (const auto& role : kRoles) processes_[role]->Start();
-  }
-  ServerProcess& operator[](const std::string& role) { return *processes_.at(role); }
-  httplib::Client Gateway() { return processes_.at("gateway")->Client(); }
-
- private:
-  std::map<std::string, int> ports_;
-  std::map<std::string, std::unique_ptr<ServerProcess>> processes_;
-};
+using testing::kSplitRoles;
+using testing::SplitCluster;
 
 const std::string kCsv = "id,name,state,skills\n1,Ann,CA,forklift driver night shift\n2,Bob,NY,dental hygienist\n"
                          "3,Cid,CA,welder OSHA-30\n";
@@ -62,7 +34,7 @@ TEST_F(SplitTest, CoreFlowThroughTheGatewaySurvivesRestartsOfEveryService) {
   auto health = Body(gw.Get("/health"));
   EXPECT_EQ(health["service"], "gateway");
   EXPECT_EQ(health["status"], "ok");
-  for (const auto& role : kRoles) {
+  for (const auto& role : kSplitRoles) {
     if (role != "gateway") {
       EXPECT_EQ(health["upstreams"][role]["status"], "ok") << role;
     }
@@ -107,7 +79,7 @@ TEST_F(SplitTest, CoreFlowThroughTheGatewaySurvivesRestartsOfEveryService) {
 
   const auto sql_before = Body(Sql(gw, "SELECT id, name, state FROM workers ORDER BY id"));
   const auto search_before = found["results"];
-  for (const auto& role : kRoles) {
+  for (const auto& role : kSplitRoles) {
     cluster[role].Stop();
     cluster[role].Start();
     auto again = cluster.Gateway();
