@@ -19,15 +19,11 @@ Result<nlohmann::json> HttpCatalog::Call(const std::string& method, const std::s
   request.body = body;
   if (!body.empty()) request.headers = {"Content-Type: application/json"};
   request.timeout_ms = 60000;
-  std::string answer;
-  LH_ASSIGN_OR_RETURN(http::CurlResponseHead head,
-                      http::CurlTransfer(request, "catalogd", [](const http::CurlResponseHead&) { return true; },
-                                         [&](std::string_view piece) {
-                                           answer.append(piece);
-                                           return true;
-                                         }));
-  if (head.status < 200 || head.status >= 300) return http::StatusFromResponse(static_cast<int>(head.status), answer);
-  nlohmann::json json = nlohmann::json::parse(answer, nullptr, false);
+  LH_ASSIGN_OR_RETURN(http::CurlAnswer answer, http::CurlFetch(request, "catalogd"));
+  if (answer.head.status < 200 || answer.head.status >= 300) {
+    return http::StatusFromResponse(static_cast<int>(answer.head.status), answer.body);
+  }
+  nlohmann::json json = nlohmann::json::parse(answer.body, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
     return Status::BadGateway("catalogd answered something that is not a JSON object", "bad_upstream_answer");
   }

@@ -250,6 +250,16 @@ Result<CurlResponseHead> CurlTransfer(const CurlRequest& request, const std::str
   return state.head;
 }
 
+Result<CurlAnswer> CurlFetch(const CurlRequest& request, const std::string& who) {
+  CurlAnswer answer;
+  LH_ASSIGN_OR_RETURN(answer.head, CurlTransfer(request, who, [](const CurlResponseHead&) { return true; },
+                                                [&](std::string_view piece) {
+                                                  answer.body.append(piece);
+                                                  return true;
+                                                }));
+  return answer;
+}
+
 std::string UriEncode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

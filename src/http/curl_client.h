@@ -57,6 +57,13 @@ Result<CurlResponseHead> CurlTransfer(const CurlRequest& request, const std::str
                                       const std::function<bool(const CurlResponseHead&)>& on_head,
                                       const std::function<bool(std::string_view)>& on_body);
 
+// A whole answer in memory (for small JSON answers).
+struct CurlAnswer {
+  CurlResponseHead head;
+  std::string body;
+};
+Result<CurlAnswer> CurlFetch(const CurlRequest& request, const std::string& who);
+
 // RFC 3986 percent-encoding of everything but unreserved characters (and '/'
 // when keep_slash), as SigV4 canonical requests need.
 std::string UriEncode(std::string_view text, bool keep_slash);

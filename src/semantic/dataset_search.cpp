@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/ids.h"
+#include "core/bounded_queue.h"
 #include "core/log.h"
 #include "core/parallel.h"
 #include "core/time.h"
@@ -34,46 +35,6 @@ Status CheckColumns(const Manifest& manifest, const std::vector<std::string>& na
   return Status::Ok();
 }
 
-// A bounded hand-off between the reading thread and the embedding one.
-class BatchQueue {
- public:
-  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
-  bool Push(TextBatch batch) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    space_.wait(lock, [&] { return queue_.size() < capacity_ || closed_; });
-    if (closed_) return false;
-    queue_.push_back(std::move(batch));
-    ready_.notify_one();
-    return true;
-  }
-  std::optional<TextBatch> Pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [&] { return !queue_.empty() || finished_ || closed_; });
-    if (queue_.empty()) return std::nullopt;
-    TextBatch batch = std::move(queue_.front());
-    queue_.pop_front();
-    space_.notify_one();
-    return batch;
-  }
-  void Finish() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    finished_ = true;
-    ready_.notify_all();
-  }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-    ready_.notify_all();
-    space_.notify_all();
-  }
-
- private:
-  size_t capacity_;
-  std::mutex mutex_;
-  std::condition_variable ready_, space_;
-  std::deque<TextBatch> queue_;
-  bool finished_ = false, closed_ = false;
-};
 
 // A column's text value as the JSON /sql would give (docs/sql-json-types.md)
 // for the types metadata keeps typed; other types stay text.
@@ -179,7 +140,7 @@ Result<nlohmann::json> DatasetSearch::IndexDataset(const IndexDatasetRequest& re
 
   // Reader thread -> queue -> this thread embeds (on every core) and inserts
   // (on every core), so reading overlaps with the rest.
-  BatchQueue queue(3);
+  BoundedQueue<TextBatch> queue(3);
   std::atomic<double> read_ms{0};
   Status read_status;
   std::thread reader([&] {

@@ -3,76 +3,32 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "core/bounded_queue.h"
 #include "core/log.h"
 #include "http/curl_client.h"
 
 namespace lakehouse {
 namespace {
 
-// A bounded queue of byte chunks between two threads. Push blocks while the
-// queue is full; Pop blocks while it is empty. Close wakes both sides.
-class ChunkQueue {
+constexpr size_t kQueueBytes = 4u << 20;
+
+
+// Byte chunks between two threads, at most kQueueBytes queued.
+class ChunkQueue : public BoundedQueue<std::string> {
  public:
-  explicit ChunkQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
-
-  // False when the queue was closed (the other side gave up).
-  bool Push(std::string_view piece) {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait(lock, [&] { return closed_ || bytes_ < max_bytes_; });
-    if (closed_) return false;
-    bytes_ += piece.size();
-    chunks_.emplace_back(piece);
-    ready_.notify_one();
-    return true;
-  }
-  // Marks the end of the data; Pop drains what is queued, then reports the end.
-  void Finish() {
-    std::lock_guard<std::mutex> lock(mu_);
-    finished_ = true;
-    ready_.notify_all();
-  }
-  // Drops the data and wakes everybody: the transfer is abandoned.
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    chunks_.clear();
-    space_.notify_all();
-    ready_.notify_all();
-  }
-  // False at the end of the data (or when closed).
-  bool Pop(std::string* chunk) {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [&] { return closed_ || finished_ || !chunks_.empty(); });
-    if (closed_ || chunks_.empty()) return false;
-    *chunk = std::move(chunks_.front());
-    chunks_.pop_front();
-    bytes_ -= chunk->size();
-    space_.notify_one();
-    return true;
-  }
-
- private:
-  const size_t max_bytes_;
-  std::mutex mu_;
-  std::condition_variable space_, ready_;
-  std::deque<std::string> chunks_;
-  size_t bytes_ = 0;
-  bool finished_ = false;
-  bool closed_ = false;
+  ChunkQueue() : BoundedQueue<std::string>(kQueueBytes, [](const std::string& chunk) { return chunk.size(); }) {}
 };
 
-constexpr size_t kQueueBytes = 4u << 20;
 
 // One proxied exchange, shared by the request thread, the upstream thread and
 // the response content provider.
 struct Exchange {
-  ChunkQueue request_body{kQueueBytes};
-  ChunkQueue response_body{kQueueBytes};
+  ChunkQueue request_body;
+  ChunkQueue response_body;
   std::mutex mu;
   std::condition_variable head_cv;
   bool head_ready = false;
@@ -120,9 +76,8 @@ void Gateway::Register(http::HttpServer& server) {
       probe.url = url + "/health";
       probe.connect_timeout_ms = 500;
       probe.timeout_ms = 1000;
-      auto head = http::CurlTransfer(probe, service, [](const http::CurlResponseHead&) { return true; },
-                                     [](std::string_view) { return true; });
-      const bool up = head.ok() && head->status == 200;
+      auto answer = http::CurlFetch(probe, service);
+      const bool up = answer.ok() && answer->head.status == 200;
       all_up = all_up && up;
       upstreams[service] = {{"url", url}, {"status", up ? "ok" : "down"}};
     }
@@ -166,10 +121,12 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
       auto& [chunk, offset] = *pending;
       if (offset == chunk.size()) {
         offset = 0;
-        if (!ex->request_body.Pop(&chunk)) {
+        auto next = ex->request_body.Pop();
+        if (!next) {
           chunk.clear();
           return 0;
         }
+        chunk = std::move(*next);
       }
       size_t n = std::min(max, chunk.size() - offset);
       std::memcpy(buffer, chunk.data() + offset, n);
@@ -194,7 +151,7 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
           exchange->head_cv.notify_all();
           return true;
         },
-        [&](std::string_view piece) { return exchange->response_body.Push(piece); });
+        [&](std::string_view piece) { return exchange->response_body.Push(std::string(piece)); });
     // The upstream answered (or gave up) before reading the whole body: stop feeding it.
     exchange->request_body.Close();
     std::lock_guard<std::mutex> lock(exchange->mu);
@@ -207,7 +164,7 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
   bool body_complete = true;
   if (has_body) {
     body_complete = (*body)([&](const char* data, size_t size) {
-      return exchange->request_body.Push(std::string_view(data, size));
+      return exchange->request_body.Push(std::string(data, size));
     });
     exchange->request_body.Finish();
   }
@@ -243,8 +200,7 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
     return;
   }
   auto write_next = [exchange](httplib::DataSink& sink) {
-    std::string chunk;
-    if (exchange->response_body.Pop(&chunk)) return sink.write(chunk.data(), chunk.size());
+    if (auto chunk = exchange->response_body.Pop()) return sink.write(chunk->data(), chunk->size());
     std::lock_guard<std::mutex> lock(exchange->mu);
     if (!exchange->failure.ok()) return false;  // the upstream broke off: so does the client's response
     sink.done();
@@ -256,9 +212,8 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
     res.set_content_provider(
         static_cast<size_t>(response_length), content_type,
         [exchange](size_t, size_t, httplib::DataSink& sink) {
-          std::string chunk;
-          if (!exchange->response_body.Pop(&chunk)) return false;
-          return sink.write(chunk.data(), chunk.size());
+          auto chunk = exchange->response_body.Pop();
+          return chunk && sink.write(chunk->data(), chunk->size());
         },
         release);
   } else {

@@ -45,29 +45,14 @@ Result<std::string> HttpObjectStore::Call(const std::string& method, const std::
   http::CurlRequest request;
   request.method = method;
   request.url = base_url_ + path_and_query;
-  std::string body;
-  LH_ASSIGN_OR_RETURN(http::CurlResponseHead head,
-                      http::CurlTransfer(request, kWho, [](const http::CurlResponseHead&) { return true; },
-                                         [&](std::string_view piece) {
-                                           body.append(piece);
-                                           return true;
-                                         }));
-  if (!Ok2xx(head.status)) return http::StatusFromResponse(static_cast<int>(head.status), body);
-  return body;
+  LH_ASSIGN_OR_RETURN(http::CurlAnswer answer, http::CurlFetch(request, kWho));
+  if (!Ok2xx(answer.head.status)) return http::StatusFromResponse(static_cast<int>(answer.head.status), answer.body);
+  return std::move(answer.body);
 }
 
 Status HttpObjectStore::Put(std::string_view key, const BodyWriter& write_body) {
-  LH_RETURN_IF_ERROR(ValidateKey(key));
   // Spooled so the request carries a Content-Length (storaged refuses oversized puts up front).
-  TempPath spool(UniqueTempName(tmp_dir_, "httpput-"));
-  {
-    UniqueFd fd(::open(spool.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd.valid()) return Status::FromErrno("create", spool.path().string(), errno);
-    BlockWriter writer(fd.get(), spool.path(), 1 << 20);
-    LH_RETURN_IF_ERROR(write_body([&](std::string_view piece) { return writer.Append(piece); }));
-    LH_RETURN_IF_ERROR(writer.Flush());
-  }
-  return PutFile(key, spool.path());
+  return PutBySpooling(*this, tmp_dir_, key, write_body);
 }
 
 Status HttpObjectStore::PutFile(std::string_view key, const fs::path& file) {
@@ -86,14 +71,8 @@ Status HttpObjectStore::PutFile(std::string_view key, const fs::path& file) {
     ssize_t n = ::read(fd.get(), buffer, max);
     return n < 0 ? -1 : n;
   };
-  std::string body;
-  LH_ASSIGN_OR_RETURN(http::CurlResponseHead head,
-                      http::CurlTransfer(request, kWho, [](const http::CurlResponseHead&) { return true; },
-                                         [&](std::string_view piece) {
-                                           body.append(piece);
-                                           return true;
-                                         }));
-  if (!Ok2xx(head.status)) return http::StatusFromResponse(static_cast<int>(head.status), body);
+  LH_ASSIGN_OR_RETURN(http::CurlAnswer answer, http::CurlFetch(request, kWho));
+  if (!Ok2xx(answer.head.status)) return http::StatusFromResponse(static_cast<int>(answer.head.status), answer.body);
   fs::remove(file, ec);
   return Status::Ok();
 }

@@ -1,6 +1,10 @@
 #include "storage/object_store.h"
 
+#include <fcntl.h>
+
 #include <cstring>
+
+#include "core/files.h"
 
 namespace lakehouse {
 
@@ -24,6 +28,20 @@ Status ValidateKey(std::string_view key) {
     start = end + 1;
   }
   return Status::Ok();
+}
+
+Status PutBySpooling(ObjectStore& store, const std::filesystem::path& tmp_dir, std::string_view key,
+                     const BodyWriter& write_body) {
+  LH_RETURN_IF_ERROR(ValidateKey(key));
+  TempPath spool(UniqueTempName(tmp_dir, "spool-"));
+  {
+    UniqueFd fd(::open(spool.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd.valid()) return Status::FromErrno("create", spool.path().string(), errno);
+    BlockWriter writer(fd.get(), spool.path(), 1 << 20);
+    LH_RETURN_IF_ERROR(write_body([&](std::string_view piece) { return writer.Append(piece); }));
+    LH_RETURN_IF_ERROR(writer.Flush());
+  }
+  return store.PutFile(key, spool.path());
 }
 
 Status PutString(ObjectStore& store, std::string_view key, std::string_view data) {

@@ -76,6 +76,10 @@ class ObjectStore {
 Status PutString(ObjectStore& store, std::string_view key, std::string_view data);
 // NotFound when absent; TooLarge when the object exceeds max_bytes.
 Result<std::string> GetString(ObjectStore& store, std::string_view key, size_t max_bytes = 64u << 20);
+// For stores that need a body's length before sending it: writes the body to
+// a temp file in tmp_dir, then store.PutFile(key, that file).
+Status PutBySpooling(ObjectStore& store, const std::filesystem::path& tmp_dir, std::string_view key,
+                     const BodyWriter& write_body);
 // Every key under prefix, following pagination.
 Result<std::vector<ObjectInfo>> ListAll(ObjectStore& store, std::string_view prefix);
 

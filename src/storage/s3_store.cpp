@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kIoBuffer = 1 << 20;
 constexpr size_t kMaxListPage = 1000;  // S3's own cap on max-keys
 
 // The text of the first <tag>...</tag> at or after *from; advances *from past it.
@@ -269,16 +268,7 @@ Status S3ObjectStore::EnsureBucket() {
 }
 
 Status S3ObjectStore::Put(std::string_view key, const BodyWriter& write_body) {
-  LH_RETURN_IF_ERROR(ValidateKey(key));
-  TempPath spool(UniqueTempName(tmp_dir_, "s3put-"));
-  {
-    UniqueFd fd(::open(spool.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd.valid()) return Status::FromErrno("create", spool.path().string(), errno);
-    BlockWriter writer(fd.get(), spool.path(), kIoBuffer);
-    LH_RETURN_IF_ERROR(write_body([&](std::string_view piece) { return writer.Append(piece); }));
-    LH_RETURN_IF_ERROR(writer.Flush());
-  }
-  return PutFile(key, spool.path());
+  return PutBySpooling(*this, tmp_dir_, key, write_body);  // S3 needs the length before the body
 }
 
 Status S3ObjectStore::PutFile(std::string_view key, const fs::path& file) {
