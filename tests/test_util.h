@@ -111,8 +111,9 @@ class S3rver {
       setenv("NODE_OPTIONS", "--openssl-legacy-provider", 1);
       const std::string script = std::string(LAKEHOUSE_SOURCE_DIR) + "/tools/s3rver/node_modules/s3rver/bin/s3rver.js";
       const std::string data = (dir_.path() / "data").string(), port_text = std::to_string(port);
+      // --service-endpoint: <bucket>.s3.localhost:<port> addresses a bucket virtual-host style.
       execlp("node", "node", script.c_str(), "-d", data.c_str(), "-a", "127.0.0.1", "-p", port_text.c_str(),
-             "--silent", nullptr);
+             "--service-endpoint", "localhost", "--silent", nullptr);
       _exit(127);
     }
     endpoint_ = "http://127.0.0.1:" + std::to_string(port);

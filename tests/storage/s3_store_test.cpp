@@ -36,6 +36,26 @@ TEST(S3Store, MultipartUploadRoundTripsAndRemovesTheFile) {
   EXPECT_TRUE(*back == data) << "multipart object differs from the file";
 }
 
+TEST(S3Store, VirtualHostStyleAddressesTheBucketInTheHostName) {
+  TempPath dir = testing::MakeTestDir();
+  const std::string bucket = testing::BucketFor("vhost");
+  ASSERT_TRUE(OpenBucket(dir, bucket, testing::TestS3Options(""))->EnsureBucket().ok());
+  S3Options options = testing::TestS3Options("");
+  // s3rver takes <bucket>.s3.localhost as the bucket's virtual host; *.localhost is loopback.
+  options.endpoint.replace(options.endpoint.find("127.0.0.1"), 9, "s3.localhost");
+  options.path_style = false;
+  auto store = OpenBucket(dir, bucket, options);
+  ASSERT_TRUE(PutString(*store, "datasets/v/a b.parquet", "virtual").ok());
+  EXPECT_EQ(*GetString(*store, "datasets/v/a b.parquet"), "virtual");
+  auto page = store->List("datasets/", "", 10);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].key, "datasets/v/a b.parquet");
+  // The same object, read path-style: both styles address one bucket.
+  EXPECT_EQ(*GetString(*OpenBucket(dir, bucket, testing::TestS3Options("")), "datasets/v/a b.parquet"), "virtual");
+  EXPECT_TRUE(store->Delete("datasets/v/a b.parquet").ok());
+}
+
 TEST(S3Store, WrongCredentialsNameTheBucketAndNeverTheSecret) {
   TempPath dir = testing::MakeTestDir();
   S3Options options = testing::TestS3Options("");
