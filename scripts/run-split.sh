@@ -36,7 +36,7 @@ url_of() {  # the URL a role answers on, from `lakehouse split-urls`
 wait_healthy() {  # role url pid
   local role="$1" url="$2" pid="$3"
   for _ in $(seq 1 600); do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! running "$pid"; then
       echo "run-split.sh: $role exited during start-up; see $data/logs/$role.log" >&2
       tail -n 5 "$data/logs/$role.log" >&2 || true
       return 1
@@ -48,16 +48,19 @@ wait_healthy() {  # role url pid
   return 1
 }
 
+# Alive and not a zombie (a stopped role is reparented, and its new parent may reap it late).
+running() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]; }
+
 stop_all() {
   local status=0
   for ((i = ${#roles[@]} - 1; i >= 0; i--)); do
     local role="${roles[$i]}" pidfile="$data/run/${roles[$i]}.pid"
     [ -f "$pidfile" ] || continue
     local pid; pid="$(cat "$pidfile")"
-    if kill -0 "$pid" 2>/dev/null; then
+    if running "$pid"; then
       kill -TERM "$pid"
-      for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-      if kill -0 "$pid" 2>/dev/null; then
+      for _ in $(seq 1 600); do running "$pid" || break; sleep 0.05; done
+      if running "$pid"; then
         echo "run-split.sh: $role did not stop in 30 s; killing it" >&2
         kill -KILL "$pid"; status=1
       fi
@@ -73,7 +76,7 @@ case "$command" in
     mkdir -p "$data/logs" "$data/run"
     for role in "${roles[@]}"; do
       pidfile="$data/run/$role.pid"
-      if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      if [ -f "$pidfile" ] && running "$(cat "$pidfile")"; then
         echo "run-split.sh: $role is already running (pid $(cat "$pidfile"))" >&2; exit 1
       fi
       "$bin" serve --role "$role" --data "$data/$role" ${config:+--config "$config"} \

@@ -141,3 +141,52 @@ TEST_F(SplitTest, AKilledServiceIsACleanBadGatewayAndRecoversWithNothingLost) {
 
 }  // namespace
 }  // namespace lakehouse
+
+namespace lakehouse {
+namespace {
+
+TEST(RunSplitScript, StartsTheSevenRolesWaitingOnHealthAndStopsThemCleanly) {
+  if (testing::TestOnS3()) GTEST_SKIP() << "the script's storage comes from its own config; covered once, locally";
+  TempPath dir = testing::MakeTestDir();
+  std::string config = "[server]\nlisten = \"127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()) + "\"\n[split]\n";
+  for (const auto& role : testing::kSplitRoles) {
+    if (role != "gateway") config += role + " = \"http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()) + "\"\n";
+  }
+  testing::WriteFile(dir.path() / "split.toml", config);
+  const std::string script = std::string("LAKEHOUSE_BIN=") + LAKEHOUSE_BIN + " " + LAKEHOUSE_SOURCE_DIR +
+                             "/scripts/run-split.sh";
+  const std::string args = " --data " + (dir.path() / "cluster").string() + " --config " + (dir.path() / "split.toml").string();
+  auto [started, out] = testing::RunCommand(script + " start" + args);
+  ASSERT_EQ(started, 0) << out;
+  for (const auto& role : testing::kSplitRoles) EXPECT_NE(out.find(role), std::string::npos) << out;
+  // Started already: a second start refuses instead of doubling the processes.
+  EXPECT_NE(testing::RunCommand(script + " start" + args).first, 0);
+
+  const std::string gateway_port = config.substr(config.find(':') + 1, config.find('"', config.find(':')) - config.find(':') - 1);
+  httplib::Client gateway("127.0.0.1", std::stoi(gateway_port));
+  auto health = Body(gateway.Get("/health"));
+  EXPECT_EQ(health["status"], "ok") << health.dump();
+  auto sql = gateway.Post("/v1/sql", R"({"sql":"SELECT 40 + 2 AS answer"})", "application/json");
+  ASSERT_TRUE(sql);
+  EXPECT_EQ(Body(sql)["rows"][0][0], 42);
+
+  std::vector<pid_t> pids;
+  for (const auto& role : testing::kSplitRoles) {
+    std::ifstream in(dir.path() / "cluster" / "run" / (role + ".pid"));
+    pid_t pid = 0;
+    in >> pid;
+    pids.push_back(pid);
+  }
+  auto [stopped, stop_out] = testing::RunCommand(script + " stop" + args);
+  EXPECT_EQ(stopped, 0) << stop_out;
+  for (pid_t pid : pids) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, comm, state;
+    stat >> pid_field >> comm >> state;
+    EXPECT_TRUE(!stat || state == "Z") << "pid " << pid << " still runs (state " << state << ")";
+  }
+  EXPECT_FALSE(gateway.Get("/health"));
+}
+
+}  // namespace
+}  // namespace lakehouse
