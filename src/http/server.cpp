@@ -110,6 +110,19 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
 
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
+    for (const auto& pattern : proxy_patterns_) {
+      if (!std::regex_match(req.path, pattern) || !req.has_header("Content-Type")) continue;
+      // httplib parses a multipart body itself whenever Content-Type says
+      // multipart; a proxy must pass the bytes through untouched, so the header
+      // is moved aside before the body is read. The request object is ours
+      // (httplib's own, non-const), handed to this hook as const.
+      auto& headers = const_cast<httplib::Request&>(req).headers;
+      auto it = headers.find("Content-Type");
+      std::string value = it->second;
+      headers.erase(it);
+      headers.emplace(kProxiedContentType, std::move(value));
+      break;
+    }
     int64_t length = ContentLength(req);
     if (length > static_cast<int64_t>(options_.max_json_body_bytes)) {
       bool streaming = false;
@@ -164,6 +177,7 @@ Routes& HttpServer::routes(const std::string& prefix) {
 
 void HttpServer::ProxyAll(const std::string& pattern, ProxyHandler handler) {
   streaming_patterns_.emplace_back(pattern);
+  proxy_patterns_.emplace_back(pattern);
   auto guarded = std::make_shared<ProxyHandler>(
       [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
                                      const httplib::ContentReader* body) {

@@ -41,6 +41,9 @@ class Routes {
 };
 
 // For the gateway: any method; body is null for methods without one (GET).
+// The body reaches the handler as raw bytes even when it is multipart: the
+// request's Content-Type is then found under kProxiedContentType.
+inline constexpr const char* kProxiedContentType = "X-Lakehouse-Proxied-Content-Type";
 using ProxyHandler =
     std::function<void(const httplib::Request&, httplib::Response&, const httplib::ContentReader* body)>;
 
@@ -76,6 +79,7 @@ class HttpServer {
   httplib::Server server_;
   std::vector<std::unique_ptr<PrefixRoutes>> route_sets_;
   std::vector<std::regex> streaming_patterns_;
+  std::vector<std::regex> proxy_patterns_;
 };
 
 }  // namespace lakehouse::http

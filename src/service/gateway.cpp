@@ -108,7 +108,7 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
     std::string lower = name;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (HopByHop(lower) || lower.rfind("remote_", 0) == 0 || lower.rfind("local_", 0) == 0) continue;
-    request.headers.push_back(name + ": " + value);
+    request.headers.push_back((name == http::kProxiedContentType ? std::string("Content-Type") : name) + ": " + value);
   }
   request.headers.push_back("X-Forwarded-For: " + req.remote_addr);
   const int64_t length = http::ContentLength(req);

@@ -30,7 +30,17 @@ class GatewayTest : public ::testing::Test {
       }
       res.set_content(std::string(3 << 20, 'x'), "application/octet-stream");  // larger than the gateway's buffers
     });
-    upstream_.Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res,
+    upstream_.Post("/ingest", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.push_back("POST /ingest");
+      const bool multipart = req.is_multipart_form_data() && req.has_file("file");
+      res.set_content(nlohmann::json{{"multipart", multipart},
+                                     {"filename", multipart ? req.get_file_value("file").filename : ""},
+                                     {"content", multipart ? req.get_file_value("file").content : req.body}}
+                          .dump(),
+                      "application/json");
+    });
+    upstream_.Post(R"(/behind/.*)", [this](const httplib::Request& req, httplib::Response& res,
                                     const httplib::ContentReader& reader) {
       size_t bytes = 0;
       reader([&](const char*, size_t n) {
@@ -41,6 +51,14 @@ class GatewayTest : public ::testing::Test {
       seen_.push_back(req.method + " " + req.target);
       res.set_content(R"({"received":)" + std::to_string(bytes) + "}", "application/json");
     });
+    upstream_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        res.status = 500;
+        res.set_content(std::string("upstream threw: ") + e.what(), "text/plain");
+      }
+    });
     const int upstream_port = upstream_.bind_to_any_port("127.0.0.1");
     upstream_thread_ = std::thread([this] { upstream_.listen_after_bind(); });
 
@@ -50,6 +68,7 @@ class GatewayTest : public ::testing::Test {
     options.stall_timeout_s = 1;
     options.routes = {{"/sql", {"queryd", base + "/behind/a/prefix"}},
                       {"/storage/", {"storaged", base}},
+                      {"/ingest", {"ingestd", base}},
                       {"/embed", {"embedd", down}}};
     gateway_ = std::make_unique<Gateway>(options);
     http::ServerOptions server;
@@ -99,6 +118,18 @@ TEST_F(GatewayTest, StripsV1KeepsTheUpstreamPathAndTheQuery) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0], "POST /behind/a/prefix/sql?trace=1&x=a%20b");
   EXPECT_EQ(seen[1], "GET /storage/get/datasets/a%2Fb/c.parquet");
+}
+
+TEST_F(GatewayTest, AMultipartUploadPassesThroughByteForByte) {
+  const std::string csv = "id,name\n1,Ann\n2,Bob\n";
+  httplib::MultipartFormDataItems items = {{"file", csv, "workers.csv", "text/csv"}};
+  auto res = Client().Post("/v1/ingest?name=workers", items);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto body = Body(res);
+  EXPECT_EQ(body["multipart"], true);
+  EXPECT_EQ(body["filename"], "workers.csv");
+  EXPECT_EQ(body["content"], csv);
 }
 
 TEST_F(GatewayTest, UpstreamErrorsPassThroughUnchanged) {

@@ -41,7 +41,8 @@ TEST_F(SplitTest, CoreFlowThroughTheGatewaySurvivesRestartsOfEveryService) {
   }
   EXPECT_EQ(Body(cluster["queryd"].Client().Get("/health"))["service"], "queryd");
 
-  auto ingested = gw.Post("/v1/ingest?name=workers", kCsv, "text/csv");
+  // Multipart (as `curl -F file=@...` sends it) passes the gateway untouched.
+  auto ingested = gw.Post("/v1/ingest?name=workers", httplib::MultipartFormDataItems{{"file", kCsv, "workers.csv", "text/csv"}});
   ASSERT_EQ(ingested->status, 200) << ingested->body;
   // Read-your-writes: the very next query, on another process, sees the ingest.
   EXPECT_EQ(Body(Sql(gw, "SELECT count(*) FROM workers"))["rows"][0][0], 3);
