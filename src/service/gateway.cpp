@@ -15,6 +15,7 @@ namespace lakehouse {
 namespace {
 
 constexpr size_t kQueueBytes = 4u << 20;
+constexpr size_t kForwardChunk = 256u << 10;
 
 
 // Byte chunks between two threads, at most kQueueBytes queued.
@@ -163,9 +164,18 @@ void Gateway::Forward(const httplib::Request& req, httplib::Response& res, const
 
   bool body_complete = true;
   if (has_body) {
+    // httplib hands the body over in 4 KiB reads; queue it in larger pieces.
+    std::string pending;
+    pending.reserve(kForwardChunk);
     body_complete = (*body)([&](const char* data, size_t size) {
-      return exchange->request_body.Push(std::string(data, size));
+      pending.append(data, size);
+      if (pending.size() < kForwardChunk) return true;
+      bool accepted = exchange->request_body.Push(std::move(pending));
+      pending = std::string();
+      pending.reserve(kForwardChunk);
+      return accepted;
     });
+    if (body_complete && !pending.empty()) exchange->request_body.Push(std::move(pending));
     exchange->request_body.Finish();
   }
 

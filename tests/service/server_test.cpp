@@ -83,6 +83,10 @@ TEST_F(ServerTest, IngestQueryDriftRestartKeepsEverything) {
   json answer_after_append = Body(Sql(client, "SELECT state, count(*) FROM workers GROUP BY state ORDER BY 2 DESC, 1"))["rows"];
 
   EXPECT_EQ(server.Stop(), 0) << server.Log();
+  if (testing::TestOnS3()) {
+    EXPECT_NE(server.Log().find("storage_s3"), std::string::npos);
+    EXPECT_EQ(server.Log().find(testing::S3rver::kSecretKey), std::string::npos) << "a credential reached the log";
+  }
   ServerProcess restarted(data_);
   restarted.Start();
   auto client2 = restarted.Client();
