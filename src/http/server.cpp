@@ -162,7 +162,7 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
                              {"path", req.path},
                              {"status", res.status},
                              {"duration_ms", std::round(ms * 100) / 100},
-                             {"response_bytes", res.body.size()}};
+                             {"response_bytes", res.content_provider_ ? res.content_length_ : res.body.size()}};
     if (res.status >= 500) log::Warn("request", fields);
     else log::Info("request", fields);
   });
