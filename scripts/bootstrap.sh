@@ -65,3 +65,5 @@ if [ ! -f "$root/tools/s3rver/node_modules/.package-lock.json" ] ||
     { echo "bootstrap: npm ci for tools/s3rver failed" >&2; exit 1; }
   cp "$root/tools/s3rver/package-lock.json" "$root/tools/s3rver/node_modules/.installed-lock.json"
 fi
+# s3rver answers a PUT before its file is written; see the script.
+node "$root/tools/s3rver/patch-s3rver.js" || { echo "bootstrap: patching s3rver failed" >&2; exit 1; }
