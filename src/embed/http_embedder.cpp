@@ -96,30 +96,38 @@ Result<std::vector<std::vector<float>>> HttpEmbedder::EmbedBatch(const std::vect
                             {options_.provider == "lakehouse" ? "texts" : "input",
                              std::vector<std::string>(texts.begin() + first, texts.begin() + first + count)}};
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
-  if (!options_.api_key.empty()) headers.push_back("Authorization: Bearer " + options_.api_key);
+  http::CurlRequest post;
+  post.method = "POST";
+  post.url = endpoint_;
+  post.body = body;
+  post.headers = {"Content-Type: application/json", "Accept: application/json"};
+  if (!options_.api_key.empty()) post.headers.push_back("Authorization: Bearer " + options_.api_key);
+  post.timeout_ms = options_.timeout_ms;
+  post.connect_timeout_ms = std::min(options_.timeout_ms, 10000);
+  post.stall_timeout_ms = 0;  // timeout_ms bounds the whole request
   Status last;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) {
       int delay_ms = options_.backoff_ms << std::min(attempt - 1, 10);
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     }
-    auto reply = http::CurlPost(endpoint_, body, headers, options_.timeout_ms);
+    auto reply = http::CurlFetch(post, endpoint_);
     if (!reply.ok()) {
       last = Status(reply.status().code(), reply.status().error_code(), Redact(reply.status().message()));
       log::Warn("embed_upstream_retry", {{"provider", options_.provider}, {"attempt", attempt + 1}, {"error", last.message()}});
       continue;
     }
-    if (reply->status >= 200 && reply->status < 300) return ParseReply(reply->body, count);
-    last = Status::BadGateway(options_.provider + " at " + options_.url + " answered " + std::to_string(reply->status) +
+    const long status = reply->head.status;
+    if (status >= 200 && status < 300) return ParseReply(reply->body, count);
+    last = Status::BadGateway(options_.provider + " at " + options_.url + " answered " + std::to_string(status) +
                                   ": " + Redact(UpstreamMessage(reply->body)),
                               "upstream_error");
-    if (!Retryable(reply->status)) return last;
-    log::Warn("embed_upstream_retry",
-              {{"provider", options_.provider}, {"attempt", attempt + 1}, {"status", reply->status}});
-    if (!reply->retry_after.empty() && reply->retry_after.find_first_not_of("0123456789") == std::string::npos &&
-        reply->retry_after.size() < 4) {
-      std::this_thread::sleep_for(std::chrono::seconds(std::min(std::stoi(reply->retry_after), 10)));
+    if (!Retryable(status)) return last;
+    log::Warn("embed_upstream_retry", {{"provider", options_.provider}, {"attempt", attempt + 1}, {"status", status}});
+    const std::string retry_after = reply->head.Header("retry-after");
+    if (!retry_after.empty() && retry_after.find_first_not_of("0123456789") == std::string::npos &&
+        retry_after.size() < 4) {
+      std::this_thread::sleep_for(std::chrono::seconds(std::min(std::stoi(retry_after), 10)));
     }
   }
   return last.WithContext("after " + std::to_string(options_.max_retries + 1) + " attempts");

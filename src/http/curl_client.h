@@ -1,4 +1,5 @@
-// Outbound HTTP(S) requests with libcurl, one RAII handle per request.
+// Outbound HTTP(S) requests with libcurl, one RAII handle per request:
+// S3, the split-mode service clients, the gateway, embedding providers.
 #pragma once
 
 #include <functional>
@@ -10,17 +11,6 @@
 #include "core/status.h"
 
 namespace lakehouse::http {
-
-struct CurlReply {
-  long status = 0;
-  std::string body;
-  std::string retry_after;  // the Retry-After header, if any
-};
-
-// POSTs body to url. Transport failures and timeouts are BadGateway with code
-// "upstream_unreachable" / "upstream_timeout" naming the URL (never headers).
-Result<CurlReply> CurlPost(const std::string& url, const std::string& body, const std::vector<std::string>& headers,
-                           int timeout_ms);
 
 // A streaming request: the body is pulled from read_body (or taken from body),
 // the response head and body are pushed to callbacks as they arrive.

@@ -11,6 +11,7 @@
 
 #include "core/files.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "http/curl_client.h"
 
@@ -88,11 +89,6 @@ std::string XmlUnescape(std::string_view text) {
 }
 
 
-std::string Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
 
 }  // namespace
 
@@ -443,8 +439,8 @@ Status LoadS3Credentials(const std::string& credentials_file, S3Options* options
   while (std::getline(in, line)) {
     size_t eq = line.find('=');
     if (eq == std::string::npos) continue;
-    std::string name = Trim(std::string_view(line).substr(0, eq));
-    std::string value = Trim(std::string_view(line).substr(eq + 1));
+    const std::string_view name = TrimWhitespace(std::string_view(line).substr(0, eq));
+    const std::string value(TrimWhitespace(std::string_view(line).substr(eq + 1)));
     if (name == "aws_access_key_id") options->access_key_id = value;
     else if (name == "aws_secret_access_key") options->secret_access_key = value;
   }
