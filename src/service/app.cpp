@@ -121,54 +121,42 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const std::string
   server.write_timeout_s = config.server.write_timeout_s;
   app->server_ = std::make_unique<http::HttpServer>(server);
 
+  if (app->Runs("storaged")) {
+    app->storage_service_ = std::make_unique<StorageService>(
+        *store, StorageServiceOptions{config.storage.max_put_bytes, config.storage.max_concurrent_puts});
+  }
+  if (app->Runs("catalogd")) app->catalog_service_ = std::make_unique<CatalogService>(*app->catalog_);
+  if (app->Runs("ingestd")) {
+    app->ingest_service_ = std::make_unique<IngestService>(
+        *app->ingestor_, IngestServiceOptions{tmp / "uploads", config.ingest.max_upload_bytes, config.ingest.max_concurrent});
+  }
+  if (app->Runs("queryd")) app->query_service_ = std::make_unique<QueryService>(*app->engine_);
+  if (app->Runs("vectord")) {
+    app->vector_service_ =
+        std::make_unique<VectorService>(*app->vectors_, VectorServiceOptions{config.vector.max_batch_bytes});
+    app->dataset_search_ = std::make_unique<DatasetSearch>(*app->catalog_, *app->engine_, *app->vectors_,
+                                                           *app->embedder_, config.vector.insert_threads);
+    app->jobs_ = std::make_unique<JobRegistry>();
+    app->semantic_service_ = std::make_unique<SemanticService>(*app->dataset_search_, *app->jobs_);
+  }
+  if (app->Runs("embedd")) {
+    app->embed_service_ = std::make_unique<EmbedService>(
+        *app->embedder_, EmbedServiceOptions{static_cast<size_t>(config.embed.max_texts),
+                                             static_cast<size_t>(config.embed.max_text_bytes)});
+  }
+
   // All-in-one serves under /v1; a split-mode service serves its routes bare
   // (the gateway strips /v1) and under /v1 too, for direct calls.
   std::vector<http::Routes*> mounts = {&app->server_->routes("/v1")};
   if (role != "all" && role != "gateway") mounts.push_back(&app->server_->routes(""));
   for (http::Routes* routes : mounts) {
-    if (app->Runs("storaged")) {
-      if (!app->storage_service_) {
-        app->storage_service_ = std::make_unique<StorageService>(
-            *store, StorageServiceOptions{config.storage.max_put_bytes, config.storage.max_concurrent_puts});
-      }
-      app->storage_service_->Register(*routes);
-    }
-    if (app->Runs("catalogd")) {
-      if (!app->catalog_service_) app->catalog_service_ = std::make_unique<CatalogService>(*app->catalog_);
-      app->catalog_service_->Register(*routes);
-    }
-    if (app->Runs("ingestd")) {
-      if (!app->ingest_service_) {
-        app->ingest_service_ = std::make_unique<IngestService>(
-            *app->ingestor_,
-            IngestServiceOptions{tmp / "uploads", config.ingest.max_upload_bytes, config.ingest.max_concurrent});
-      }
-      app->ingest_service_->Register(*routes);
-    }
-    if (app->Runs("queryd")) {
-      if (!app->query_service_) app->query_service_ = std::make_unique<QueryService>(*app->engine_);
-      app->query_service_->Register(*routes);
-    }
-    if (app->Runs("vectord")) {
-      if (!app->vector_service_) {
-        app->vector_service_ =
-            std::make_unique<VectorService>(*app->vectors_, VectorServiceOptions{config.vector.max_batch_bytes});
-        app->dataset_search_ = std::make_unique<DatasetSearch>(*app->catalog_, *app->engine_, *app->vectors_,
-                                                               *app->embedder_, config.vector.insert_threads);
-        app->jobs_ = std::make_unique<JobRegistry>();
-        app->semantic_service_ = std::make_unique<SemanticService>(*app->dataset_search_, *app->jobs_);
-      }
-      app->vector_service_->Register(*routes);
-      app->semantic_service_->Register(*routes);
-    }
-    if (app->Runs("embedd")) {
-      if (!app->embed_service_) {
-        app->embed_service_ = std::make_unique<EmbedService>(
-            *app->embedder_, EmbedServiceOptions{static_cast<size_t>(config.embed.max_texts),
-                                                 static_cast<size_t>(config.embed.max_text_bytes)});
-      }
-      app->embed_service_->Register(*routes);
-    }
+    if (app->storage_service_) app->storage_service_->Register(*routes);
+    if (app->catalog_service_) app->catalog_service_->Register(*routes);
+    if (app->ingest_service_) app->ingest_service_->Register(*routes);
+    if (app->query_service_) app->query_service_->Register(*routes);
+    if (app->vector_service_) app->vector_service_->Register(*routes);
+    if (app->semantic_service_) app->semantic_service_->Register(*routes);
+    if (app->embed_service_) app->embed_service_->Register(*routes);
   }
 
   if (role == "gateway") {

@@ -58,8 +58,8 @@ bool HopByHop(const std::string& name) {
 
 const GatewayUpstream* Gateway::Route(const std::string& path) const {
   for (const auto& [prefix, upstream] : options_.routes) {
-    if (prefix.back() == '/' ? path.rfind(prefix, 0) == 0
-                             : (path == prefix || path.rfind(prefix + "/", 0) == 0 || path.rfind(prefix + "?", 0) == 0)) {
+    // "/storage/" matches anything below it; "/sql" matches itself and what is below it.
+    if (prefix.back() == '/' ? path.rfind(prefix, 0) == 0 : (path == prefix || path.rfind(prefix + "/", 0) == 0)) {
       return &upstream;
     }
   }
